@@ -1,0 +1,6 @@
+/**
+ * CONFIG GET/SET/RESETSTAT/REWRITE.
+ */
+import type { CommandSpec } from './table.js';
+
+export const configCommands: CommandSpec[] = [];

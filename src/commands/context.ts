@@ -1,0 +1,198 @@
+/**
+ * What a handler sees: the CommandContext (db, client, clock, server operations) and the
+ * interfaces that upper layers implement for it. Commands never import server/; when a
+ * handler must reach up (CONFIG SET, PUBLISH, CLIENT KILL), it calls an interface declared
+ * here, and server/ passes in the implementation.
+ */
+import type { Db } from '../keyspace/db.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import type { Reply } from '../protocol/reply.js';
+import type { Clock } from '../util/clock.js';
+import type { CommandSpec } from './table.js';
+
+/** A queued MULTI command. */
+export interface QueuedCommand {
+  spec: CommandSpec;
+  argv: string[];
+}
+
+/** The per-connection state commands may read and change. */
+export interface ClientState {
+  readonly id: number;
+  name: string;
+  /** Index of the selected db. */
+  dbIndex: number;
+  resp: 2 | 3;
+  authenticated: boolean;
+  /** Queued commands while in MULTI, else null. */
+  multi: QueuedCommand[] | null;
+  /** Set when a command failed to queue in MULTI (EXEC then answers EXECABORT). */
+  multiError: boolean;
+  /** WATCH state: dirty once any watched key is modified. */
+  readonly watch: { dirty: boolean; keys: Array<{ db: number; key: string; expiredAtWatch: boolean }> };
+  readonly channels: Set<string>;
+  readonly patterns: Set<string>;
+  replyMode: 'on' | 'off' | 'skip';
+  noEvict: boolean;
+  /** Closes the connection after the pending replies are written (QUIT). */
+  closeAfterReply(): void;
+  /** Sends an out-of-band reply now (pub/sub messages, MONITOR lines). */
+  push(reply: Reply): void;
+}
+
+/** Configuration as commands see it (CONFIG GET/SET/REWRITE). */
+export interface ConfigOps {
+  /** Current value(s) as CONFIG GET prints them: [[name, value], ...] for names matching pattern. */
+  getMatching(pattern: string): Array<[string, string]>;
+  /** Applies name/value pairs atomically; throws CommandError with Redis's text on failure. */
+  set(pairs: Array<[string, string]>): void;
+  /** Rewrites the config file; throws CommandError on failure. */
+  rewrite(): void;
+  /** A typed value for internal use. */
+  getNumber(name: string): number;
+  getString(name: string): string;
+  getBool(name: string): boolean;
+}
+
+/** Pub/sub as commands see it. */
+export interface PubSubOps {
+  publish(channel: string, message: string): number;
+  subscribe(client: ClientState, channel: string): boolean;
+  unsubscribe(client: ClientState, channel: string): boolean;
+  psubscribe(client: ClientState, pattern: string): boolean;
+  punsubscribe(client: ClientState, pattern: string): boolean;
+  channels(pattern: string | undefined): string[];
+  numsub(channel: string): number;
+  numpat(): number;
+}
+
+/** Keyspace notification classes, as in notify-keyspace-events. */
+export type NotifyClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'd' | 'n';
+
+/** Server-level operations handlers may call; server/ implements them. */
+export interface ServerOps {
+  readonly keyspace: Keyspace;
+  readonly clock: Clock;
+  readonly config: ConfigOps;
+  readonly pubsub: PubSubOps;
+  /** Publishes a keyspace notification if notify-keyspace-events enables it. */
+  notify(cls: NotifyClass, event: string, key: string, dbIndex: number): void;
+  readonly clients: ClientsOps;
+  readonly admin: AdminOps;
+  /** The command table (COMMAND, and EXEC's lookups). */
+  readonly commands: ReadonlyMap<string, CommandSpec>;
+  /** Runs a command as the dispatcher would after its checks (EXEC uses it for queued commands). */
+  readonly executor: Executor;
+}
+
+/** Implemented by exec/: runs an already-checked command with stats, propagation and MONITOR. */
+export interface Executor {
+  call(ctx: CommandContext, spec: CommandSpec, argv: string[]): Reply;
+  /** Groups the propagation of what runs inside fn into one MULTI/EXEC when it writes more than once. */
+  transaction<T>(dbIndex: number, fn: () => T): T;
+}
+
+/** Client registry operations (CLIENT, MONITOR). */
+export interface ClientsOps {
+  /** All connected clients' CLIENT LIST lines (without trailing newline), optionally filtered. */
+  list(filter?: (c: ClientInfo) => boolean): ClientInfo[];
+  /** CLIENT INFO line of one client. */
+  infoLine(client: ClientState): string;
+  byId(id: number): ClientInfo | undefined;
+  /** Closes clients; returns how many. */
+  kill(match: (c: ClientInfo) => boolean, except?: ClientState): number;
+  /** CLIENT PAUSE: until ms timestamp; mode 'all' or 'write'. */
+  pause(untilMs: number, mode: 'all' | 'write'): void;
+  unpause(): void;
+  /** Turns client into a MONITOR. */
+  monitor(client: ClientState): void;
+  /** Wakes a client blocked in a blocking command (CLIENT UNBLOCK); false when not blocked. */
+  unblock(id: number, withError: boolean): boolean;
+  readonly connectedCount: number;
+}
+
+/** A client as CLIENT LIST / KILL see it. */
+export interface ClientInfo {
+  readonly state: ClientState;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly fd: number;
+  readonly ageSec: number;
+  readonly idleSec: number;
+  readonly flags: string;
+  readonly cmd: string;
+  readonly type: 'normal' | 'master' | 'replica' | 'pubsub';
+  readonly user: string;
+  line(): string;
+}
+
+/** Server administration (INFO, SHUTDOWN, DEBUG, SLOWLOG, stats). */
+export interface AdminOps {
+  info(sections: string[]): string;
+  resetStats(): void;
+  /** SHUTDOWN; returns an error text when refused. */
+  shutdown(mode: 'default' | 'save' | 'nosave', opts: { now: boolean; force: boolean; abort: boolean }): string | null;
+  lastSave(): number;
+  readonly slowlog: SlowlogOps;
+  /** DEBUG SLEEP etc. may block the loop on purpose. */
+  setActiveExpire(enabled: boolean): void;
+  /** Stats counters INFO shows. */
+  readonly stats: ServerStats;
+  /** Memory estimate for MEMORY USAGE / INFO. */
+  usedMemory(): number;
+}
+
+export interface SlowlogEntry {
+  id: number;
+  time: number;
+  durationUs: number;
+  argv: string[];
+  addr: string;
+  name: string;
+}
+
+export interface SlowlogOps {
+  get(count: number): SlowlogEntry[];
+  len(): number;
+  reset(): void;
+}
+
+export interface ServerStats {
+  totalCommands: number;
+  totalConnections: number;
+  rejectedConnections: number;
+  expiredKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+  totalNetInput: number;
+  totalNetOutput: number;
+  /** Changes since the last save (rdb_changes_since_last_save). */
+  dirty: number;
+  errorReplies: number;
+  errorCounts: Map<string, number>;
+  pubsubMessages: number;
+}
+
+/** Per-call context. One object per connection, reset before each call. */
+export interface CommandContext {
+  db: Db;
+  client: ClientState;
+  server: ServerOps;
+  /** The whole request, name included. */
+  argv: string[];
+  spec: CommandSpec;
+  /** Incremented by handlers for each change they make; >0 on a write spec means propagate. */
+  dirty: number;
+  /** When set, propagated instead of argv (SET ... EX -> SET ... PXAT; several for MSET-like rewrites). */
+  propagateAs: string[][] | null;
+  /** True while replaying (AOF load, master stream): no replies are sent, nothing is re-propagated. */
+  replaying: boolean;
+  /** True while running inside EXEC. */
+  inExec: boolean;
+}
+
+/** Selects another db for the rest of this client's session. */
+export function selectDb(ctx: CommandContext, index: number): void {
+  ctx.client.dbIndex = index;
+  ctx.db = ctx.server.keyspace.dbs[index];
+}

@@ -1,0 +1,6 @@
+/**
+ * Pub/sub commands.
+ */
+import type { CommandSpec } from './table.js';
+
+export const pubsubCommands: CommandSpec[] = [];

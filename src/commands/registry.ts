@@ -1,0 +1,46 @@
+/**
+ * The command table: every family's specs, by lowercase name.
+ */
+import { clientCommands } from './client.js';
+import { configCommands } from './config.js';
+import { connectionCommands } from './connection.js';
+import { keyCommands } from './keys.js';
+import { pubsubCommands } from './pubsub.js';
+import { scriptingCommands } from './scripting.js';
+import { serverCommands } from './server.js';
+import { stringCommands } from './strings.js';
+import type { CommandSpec } from './table.js';
+import { transactionCommands } from './transactions.js';
+
+export const FAMILIES: readonly (readonly CommandSpec[])[] = [
+  connectionCommands,
+  clientCommands,
+  stringCommands,
+  keyCommands,
+  serverCommands,
+  configCommands,
+  transactionCommands,
+  pubsubCommands,
+  scriptingCommands,
+];
+export function buildCommandTable(): Map<string, CommandSpec> {
+  const table = new Map<string, CommandSpec>();
+  for (const family of FAMILIES) {
+    for (const spec of family) {
+      if (table.has(spec.name)) throw new Error(`command ${spec.name} defined twice`);
+      table.set(spec.name, cloneSpec(spec));
+    }
+  }
+  return table;
+}
+
+/** Each server gets its own copy of the specs, so per-command stats are per server. */
+function cloneSpec(spec: CommandSpec): CommandSpec {
+  const copy: CommandSpec = { ...spec, stats: { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 } };
+  if (spec.subcommandMap) {
+    copy.subcommandMap = new Map();
+    for (const [name, sub] of spec.subcommandMap) copy.subcommandMap.set(name, cloneSpec(sub));
+    copy.subcommands = [...copy.subcommandMap.values()];
+  }
+  return copy;
+}

@@ -1,0 +1,150 @@
+/**
+ * The dispatcher: looks a request up in the command table, checks it the way Redis's
+ * processCommand does (arity, auth, MULTI queueing, subscribed context, loading, flags), calls
+ * the handler, records stats, and hands writes to the propagator. Handlers never see a request
+ * that failed a check, and never propagate anything themselves.
+ */
+import type { CommandContext, Executor } from '../commands/context.js';
+import type { CommandSpec } from '../commands/table.js';
+import { WrongTypeError } from '../keyspace/db.js';
+import { CommandError, Err } from '../protocol/errors.js';
+import { ErrorReply, Reply } from '../protocol/reply.js';
+import type { Propagator } from './propagator.js';
+
+/** What the dispatcher asks of the server around it. */
+export interface DispatchHooks {
+  /** requirepass is set (clients must AUTH). */
+  authRequired(): boolean;
+  /** A dataset is being loaded. */
+  loading(): boolean;
+  /** Writes are refused with this error (replica read-only, MISCONF, ...), or null. */
+  writeRefusal(ctx: CommandContext, spec: CommandSpec): string | null;
+  /** After each executed command: MONITOR feed, slowlog. Only called when `observing`. */
+  executed(ctx: CommandContext, spec: CommandSpec, argv: string[], durationUs: number): void;
+  /** An error reply was produced (INFO errorstats). */
+  errorReplied(message: string): void;
+  /** An unexpected exception in a handler. */
+  internalError(err: unknown, argv: string[]): void;
+}
+
+/** Commands that run rather than queue inside MULTI. */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+/** Commands allowed to a RESP2 client in subscribed mode. */
+const SUBSCRIBED_ALLOWED = new Set([
+  'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset',
+]);
+
+export class Dispatcher implements Executor {
+  /** Set by the server when MONITOR or the slowlog need to see each command. */
+  observing = true;
+  totalCommands = 0;
+
+  constructor(
+    private readonly table: ReadonlyMap<string, CommandSpec>,
+    private readonly propagator: Propagator,
+    private readonly hooks: DispatchHooks,
+  ) {}
+
+  lookup(name: string): CommandSpec | undefined {
+    return this.table.get(name) ?? this.table.get(name.toLowerCase());
+  }
+
+  /** Resolves argv to a spec (subcommand included) or an error text. */
+  resolve(argv: string[]): CommandSpec | string {
+    let spec = this.lookup(argv[0]);
+    if (spec === undefined) return Err.unknownCommand(argv[0], argv.slice(1));
+    if (spec.subcommandMap !== undefined) {
+      if (argv.length < 2) return Err.wrongArity(spec.fullName);
+      const sub = spec.subcommandMap.get(argv[1].toLowerCase());
+      if (sub === undefined) return Err.unknownSubcommand(argv[1], spec.name);
+      spec = sub;
+    }
+    const a = spec.arity;
+    if ((a > 0 && argv.length !== a) || argv.length < -a) return Err.wrongArity(spec.fullName);
+    return spec;
+  }
+
+  /** Runs one client request through every check. */
+  process(ctx: CommandContext, argv: string[]): Reply {
+    const client = ctx.client;
+    const resolved = this.resolve(argv);
+    if (typeof resolved === 'string') {
+      if (client.multi !== null) client.multiError = true;
+      return this.error(resolved);
+    }
+    const spec = resolved;
+    if (!client.authenticated && !spec.allowedBeforeAuth && this.hooks.authRequired()) {
+      if (client.multi !== null) client.multiError = true;
+      spec.stats.rejectedCalls++;
+      return this.error(Err.noAuth);
+    }
+    if (client.multi !== null && !MULTI_IMMEDIATE.has(spec.name)) {
+      if (spec.noMulti) {
+        client.multiError = true;
+        return this.error(Err.notAllowedInMulti(spec.fullName));
+      }
+      client.multi.push({ spec, argv });
+      return Reply.queued();
+    }
+    if (client.resp === 2 && (client.channels.size > 0 || client.patterns.size > 0) && !SUBSCRIBED_ALLOWED.has(spec.name)) {
+      spec.stats.rejectedCalls++;
+      return this.error(Err.subscribedContext(spec.fullName));
+    }
+    if (!spec.allowedWhileLoading && this.hooks.loading()) {
+      spec.stats.rejectedCalls++;
+      return this.error(Err.loading);
+    }
+    if (spec.isWrite) {
+      const refusal = this.hooks.writeRefusal(ctx, spec);
+      if (refusal !== null) {
+        spec.stats.rejectedCalls++;
+        return this.error(refusal);
+      }
+    }
+    return this.call(ctx, spec, argv);
+  }
+
+  /** Runs a checked command: handler, stats, propagation, MONITOR/slowlog. */
+  call(ctx: CommandContext, spec: CommandSpec, argv: string[]): Reply {
+    ctx.argv = argv;
+    ctx.spec = spec;
+    ctx.dirty = 0;
+    ctx.propagateAs = null;
+    const dbIndex = ctx.client.dbIndex;
+    const start = performance.now();
+    let reply: Reply;
+    try {
+      reply = spec.run(ctx, argv.slice(spec.argOffset));
+    } catch (e) {
+      reply = this.caught(e, argv);
+      spec.stats.failedCalls++;
+    }
+    const us = Math.round((performance.now() - start) * 1000);
+    spec.stats.calls++;
+    spec.stats.usec += us;
+    this.totalCommands++;
+    if (ctx.dirty > 0 && spec.isWrite && !ctx.replaying) {
+      const rewritten = ctx.propagateAs as string[][] | null; // set by the handler
+      if (rewritten === null) this.propagator.propagate(dbIndex, argv);
+      else for (const a of rewritten) this.propagator.propagate(dbIndex, a);
+    }
+    if (this.observing) this.hooks.executed(ctx, spec, argv, us);
+    return reply;
+  }
+
+  transaction<T>(dbIndex: number, fn: () => T): T {
+    return this.propagator.transaction(dbIndex, fn);
+  }
+
+  private caught(e: unknown, argv: string[]): Reply {
+    if (e instanceof CommandError) return this.error(e.message);
+    if (e instanceof WrongTypeError) return this.error(Err.wrongType);
+    this.hooks.internalError(e, argv);
+    return this.error(`ERR internal error: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  private error(message: string): Reply {
+    this.hooks.errorReplied(message);
+    return new ErrorReply(message);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Client state: everything Redis keeps per connection that commands may read or change
+ * (db, protocol, MULTI queue, WATCH, subscriptions, name), and its CLIENT LIST line.
+ * Socket I/O belongs to Connection.
+ */
+import type { ClientState, QueuedCommand } from '../commands/context.js';
+import type { Reply } from '../protocol/reply.js';
+
+export interface ClientIo {
+  push(reply: Reply): void;
+  closeAfterReply(): void;
+}
+
+export class Client implements ClientState {
+  name = '';
+  dbIndex = 0;
+  resp: 2 | 3 = 2;
+  authenticated: boolean;
+  multi: QueuedCommand[] | null = null;
+  multiError = false;
+  readonly watch = { dirty: false, keys: [] as Array<{ db: number; key: string; expiredAtWatch: boolean }> };
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  replyMode: 'on' | 'off' | 'skip' = 'on';
+  noEvict = false;
+  readonly createdAt: number;
+  lastInteraction: number;
+  lastCommand = 'NULL';
+  isMonitor = false;
+  /** Set while a blocking command waits (later issue). */
+  blocked = false;
+  libName = '';
+  libVer = '';
+
+  constructor(
+    readonly id: number,
+    readonly addr: string,
+    readonly laddr: string,
+    readonly fd: number,
+    now: number,
+    authenticated: boolean,
+    private readonly io: ClientIo,
+  ) {
+    this.createdAt = now;
+    this.lastInteraction = now;
+    this.authenticated = authenticated;
+  }
+
+  push(reply: Reply): void {
+    this.io.push(reply);
+  }
+
+  closeAfterReply(): void {
+    this.io.closeAfterReply();
+  }
+
+  /** Redis's client flags string (N normal, M master, S replica, P pubsub, x in MULTI, O monitor). */
+  flagString(): string {
+    let f = '';
+    if (this.isMonitor) f += 'O';
+    if (this.channels.size > 0 || this.patterns.size > 0) f += 'P';
+    if (this.multi !== null) f += 'x';
+    if (this.blocked) f += 'b';
+    if (this.watch.dirty) f += 'd';
+    return f === '' ? 'N' : f;
+  }
+}

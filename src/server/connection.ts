@@ -1,0 +1,178 @@
+/**
+ * One client connection: socket in, socket out. Chunks go to the RequestReader, each request to
+ * the dispatcher, each reply into the connection's OutputBuffer; everything a read produced is
+ * flushed once after it (pipelined replies batched per read). Protocol errors are answered and
+ * the connection closed; other clients are unaffected.
+ */
+import type net from 'node:net';
+import type { CommandContext } from '../commands/context.js';
+import { OutputBuffer } from '../protocol/output-buffer.js';
+import { ErrorReply, type Reply } from '../protocol/reply.js';
+import { writeReply } from '../protocol/reply-writer.js';
+import { RequestReader } from '../protocol/request-reader.js';
+import { Client } from './client.js';
+import type { ServerCore } from './server-core.js';
+
+export class Connection {
+  readonly client: Client;
+  readonly ctx: CommandContext;
+  private readonly reader: RequestReader;
+  private readonly out = new OutputBuffer();
+  private closing = false;
+  private closed = false;
+  private flushScheduled = false;
+  /** When the output buffer first went over the soft limit (ms), or 0. */
+  private softLimitSince = 0;
+
+  constructor(
+    readonly socket: net.Socket,
+    private readonly core: ServerCore,
+    id: number,
+  ) {
+    const addr = socket.remoteFamily === 'IPv6' ? `[${socket.remoteAddress}]:${socket.remotePort}` : `${socket.remoteAddress}:${socket.remotePort}`;
+    const laddr = socket.localFamily === 'IPv6' ? `[${socket.localAddress}]:${socket.localPort}` : `${socket.localAddress}:${socket.localPort}`;
+    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    this.client = new Client(
+      id,
+      socket.remoteAddress === undefined ? '/unixsocket:0' : addr,
+      socket.localAddress === undefined ? core.unixSocketPath() : laddr,
+      fd,
+      core.clock.now(),
+      !core.authRequired(),
+      { push: (r) => this.push(r), closeAfterReply: () => this.closeAfterReply() },
+    );
+    this.ctx = {
+      db: core.keyspace.dbs[0],
+      client: this.client,
+      server: core.ops,
+      argv: [],
+      spec: undefined as never,
+      dirty: 0,
+      propagateAs: null,
+      replaying: false,
+      inExec: false,
+    };
+    this.reader = new RequestReader(
+      { command: (argv) => this.onCommand(argv) },
+      core.readerLimits,
+      () => !this.client.authenticated && core.authRequired(),
+    );
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => core.log.debug({ client: this.client.addr, err: err.message }, 'client socket error'));
+    socket.on('close', () => this.onClose());
+    socket.on('drain', () => this.checkOutputLimits());
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.core.stats.totalNetInput += chunk.length;
+    this.client.lastInteraction = this.core.clock.now();
+    const r = this.reader.feed(chunk);
+    if (r.kind === 'protocol-error') {
+      this.core.log.debug({ client: this.client.addr, error: r.message }, 'protocol error');
+      writeReply(this.out, new ErrorReply(r.message), this.client.resp);
+      this.core.stats.errorReplies++;
+      this.closeAfterReply();
+    } else if (r.kind === 'query-buffer-limit') {
+      this.core.log.warn({ client: this.client.addr }, 'Closing client that reached max query buffer length');
+      this.close();
+      return;
+    }
+    this.flush();
+  }
+
+  private onCommand(argv: string[]): void {
+    if (this.closing) return;
+    const reply = this.core.execute(this, argv);
+    this.write(reply);
+  }
+
+  /** Writes a reply honouring CLIENT REPLY. */
+  write(reply: Reply): void {
+    const mode = this.client.replyMode;
+    if (mode === 'on') {
+      writeReply(this.out, reply, this.client.resp);
+    } else if (mode === 'skip') {
+      this.client.replyMode = 'on';
+    }
+  }
+
+  /** Out-of-band reply (pub/sub message, MONITOR line, unblocked client): flushed soon. */
+  push(reply: Reply): void {
+    if (this.closing) return;
+    writeReply(this.out, reply, this.client.resp);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  flush(): void {
+    const parts = this.out.take();
+    if (parts !== null && !this.closed) {
+      let bytes = 0;
+      if (parts.length === 1) {
+        bytes = parts[0].length;
+        this.socket.write(parts[0]);
+      } else {
+        this.socket.cork();
+        for (const p of parts) {
+          bytes += p.length;
+          this.socket.write(p);
+        }
+        this.socket.uncork();
+      }
+      this.core.stats.totalNetOutput += bytes;
+      this.checkOutputLimits();
+    }
+    if (this.closing && !this.closed) this.socket.end();
+  }
+
+  /** client-output-buffer-limit: hard limit closes at once, soft limit after its seconds. */
+  private checkOutputLimits(): void {
+    const pending = this.socket.writableLength + this.out.pending;
+    const limit = this.core.outputLimit(this.client);
+    if (limit === null) return;
+    const now = this.core.clock.now();
+    if (limit.hard > 0 && pending >= limit.hard) {
+      this.core.log.warn({ client: this.client.addr, pending }, 'Client scheduled to be closed ASAP for overcoming of output buffer limits.');
+      this.close();
+      return;
+    }
+    if (limit.soft > 0 && pending >= limit.soft) {
+      if (this.softLimitSince === 0) this.softLimitSince = now;
+      else if (now - this.softLimitSince >= limit.softSeconds * 1000) {
+        this.core.log.warn({ client: this.client.addr, pending }, 'Client scheduled to be closed ASAP for overcoming of output buffer limits.');
+        this.close();
+      }
+    } else {
+      this.softLimitSince = 0;
+    }
+  }
+
+  /** QUIT, protocol errors: send what is pending, then close. */
+  closeAfterReply(): void {
+    this.closing = true;
+    this.reader.close();
+  }
+
+  /** Closes at once, dropping pending output (CLIENT KILL, limits, shutdown). */
+  close(): void {
+    if (this.closed) return;
+    this.closing = true;
+    this.reader.close();
+    this.out.discard();
+    this.socket.destroy();
+  }
+
+  private onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing = true;
+    this.core.disconnected(this);
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The server core: wires keyspace, command table, dispatcher, propagator, pub/sub, clients and
+ * the periodic tasks (active expiry, client timeouts), and implements the ServerOps interface
+ * handlers call. The TCP listener lives in server.ts; per-socket I/O in connection.ts.
+ */
+import type { ClientInfo, CommandContext, ServerOps, ServerStats } from '../commands/context.js';
+import { buildCommandTable } from '../commands/registry.js';
+import type { CommandSpec } from '../commands/table.js';
+import type { Config } from '../config.js';
+import { Dispatcher } from '../exec/dispatch.js';
+import { Propagator } from '../exec/propagator.js';
+import type { Db } from '../keyspace/db.js';
+import { Keyspace } from '../keyspace/keyspace.js';
+import type { Reply } from '../protocol/reply.js';
+import type { ReaderLimits } from '../protocol/request-reader.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { AdminService } from './admin.js';
+import { ClientRegistry } from './client-registry.js';
+import type { Client } from './client.js';
+import { ConfigService } from './config-service.js';
+import type { Connection } from './connection.js';
+import { KeyspaceNotifier } from './notifications.js';
+import { PubSubHub } from './pubsub.js';
+import { Slowlog } from './slowlog.js';
+
+export interface OutputLimit {
+  hard: number;
+  soft: number;
+  softSeconds: number;
+}
+
+export function newStats(): ServerStats {
+  return {
+    totalCommands: 0,
+    totalConnections: 0,
+    rejectedConnections: 0,
+    expiredKeys: 0,
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+    totalNetInput: 0,
+    totalNetOutput: 0,
+    dirty: 0,
+    errorReplies: 0,
+    errorCounts: new Map(),
+    pubsubMessages: 0,
+  };
+}
+
+export class ServerCore {
+  readonly keyspace: Keyspace;
+  readonly propagator = new Propagator();
+  readonly table: Map<string, CommandSpec>;
+  readonly dispatcher: Dispatcher;
+  readonly pubsub = new PubSubHub();
+  readonly notifier = new KeyspaceNotifier(this.pubsub);
+  stats: ServerStats = newStats();
+  readonly clients: ClientRegistry;
+  readonly slowlog: Slowlog;
+  readonly configService: ConfigService;
+  readonly admin: AdminService;
+  readonly ops: ServerOps;
+  readonly readerLimits: ReaderLimits = { maxBulkLen: 512 * 1024 * 1024, queryBufferLimit: 1024 * 1024 * 1024 };
+  readonly startedAt: number;
+  /** True while a dataset is being loaded (later issues). */
+  loading = false;
+  private hzTimer: NodeJS.Timeout | null = null;
+  activeExpireEnabled = true;
+  /** Bound TCP port, filled in by server.ts. */
+  port = 0;
+  /** Set by server.ts: closes listeners and connections. */
+  shutdownHandler: (mode: 'default' | 'save' | 'nosave') => void = () => {};
+
+  constructor(
+    readonly config: Config,
+    readonly log: Logger,
+    readonly clock: Clock,
+  ) {
+    this.startedAt = clock.now();
+    this.keyspace = new Keyspace(config.getNumber('databases'), {
+      clock,
+      deleteExpired: true,
+      expired: (db, key) => this.keyExpired(db, key),
+    });
+    this.table = buildCommandTable();
+    this.slowlog = new Slowlog(() => ({
+      slowerThanUs: this.config.getNumber('slowlog-log-slower-than'),
+      maxLen: this.config.getNumber('slowlog-max-len'),
+    }));
+    this.clients = new ClientRegistry(this);
+    this.configService = new ConfigService(this);
+    this.admin = new AdminService(this);
+    this.dispatcher = new Dispatcher(this.table, this.propagator, {
+      authRequired: () => this.authRequired(),
+      loading: () => this.loading,
+      writeRefusal: () => null,
+      executed: (ctx, spec, argv, us) => this.executed(ctx, spec, argv, us),
+      errorReplied: (message) => this.errorReplied(message),
+      internalError: (err, argv) => this.log.error({ err, cmd: argv[0] }, 'internal error in command'),
+    });
+    const core = this;
+    this.ops = {
+      keyspace: this.keyspace,
+      clock,
+      config: this.configService,
+      pubsub: this.pubsub,
+      clients: this.clients,
+      admin: this.admin,
+      commands: this.table,
+      executor: this.dispatcher,
+      notify: (cls, event, key, dbIndex) => core.notifier.notify(cls, event, key, dbIndex),
+    };
+    this.configService.applyAll();
+  }
+
+  authRequired(): boolean {
+    return this.config.get('requirepass') !== '';
+  }
+
+  unixSocketPath(): string {
+    return `${this.config.get('unixsocket')}:0`;
+  }
+
+  /** Runs one request of a connection. */
+  execute(conn: Connection, argv: string[]): Reply {
+    const reply = this.dispatcher.process(conn.ctx, argv);
+    conn.client.lastCommand = argv[0].toLowerCase();
+    return reply;
+  }
+
+  /** Runs one request on an internal context (tests, replay). */
+  executeOn(ctx: CommandContext, argv: string[]): Reply {
+    return this.dispatcher.process(ctx, argv);
+  }
+
+  private keyExpired(db: Db, key: string): void {
+    this.stats.expiredKeys++;
+    this.propagator.propagate(db.id, ['DEL', key]);
+    this.notifier.notify('x', 'expired', key, db.id);
+  }
+
+  private executed(ctx: CommandContext, spec: CommandSpec, argv: string[], us: number): void {
+    this.stats.dirty += ctx.dirty;
+    const client = ctx.client as Client;
+    if (this.clients.monitorCount > 0 && !spec.skipMonitor) this.clients.feedMonitors(client, argv);
+    if (!spec.fullName.startsWith('exec')) this.slowlog.record(us, argv, client.addr ?? '', client.name, Math.floor(this.clock.now() / 1000));
+  }
+
+  private errorReplied(message: string): void {
+    this.stats.errorReplies++;
+    const sp = message.indexOf(' ');
+    const code = sp === -1 ? message : message.slice(0, sp);
+    this.stats.errorCounts.set(code, (this.stats.errorCounts.get(code) ?? 0) + 1);
+  }
+
+  outputLimit(client: Client): OutputLimit | null {
+    return this.configService.outputLimit(client.channels.size > 0 || client.patterns.size > 0 ? 'pubsub' : 'normal');
+  }
+
+  // --- Connections ---
+
+  connected(conn: Connection): void {
+    this.clients.add(conn);
+    this.stats.totalConnections++;
+  }
+
+  disconnected(conn: Connection): void {
+    this.pubsub.removeClient(conn.client);
+    this.clients.remove(conn);
+    unwatchAll(this.keyspace.dbs, conn.client);
+  }
+
+  // --- Periodic tasks ---
+
+  startTimers(): void {
+    const hz = Math.max(1, Math.min(500, this.config.getNumber('hz')));
+    this.hzTimer = setInterval(() => this.cron(), Math.round(1000 / hz));
+    this.hzTimer.unref();
+  }
+
+  stopTimers(): void {
+    if (this.hzTimer) clearInterval(this.hzTimer);
+    this.hzTimer = null;
+  }
+
+  private cron(): void {
+    const hz = Math.max(1, this.config.getNumber('hz'));
+    // Redis gives active expiry up to 25% of each cron period
+    if (this.activeExpireEnabled && !this.loading) this.keyspace.activeExpireCycle(250 / hz);
+    this.clients.cron();
+  }
+
+  clientInfos(): ClientInfo[] {
+    return this.clients.list();
+  }
+}
+
+/** Removes a client's WATCH registrations. */
+export function unwatchAll(dbs: Db[], client: { watch: { keys: Array<{ db: number; key: string }>; dirty: boolean } }): void {
+  for (const { db, key } of client.watch.keys) {
+    const set = dbs[db]?.watched.get(key);
+    if (set === undefined) continue;
+    set.delete(client.watch);
+    if (set.size === 0) dbs[db].watched.delete(key);
+  }
+  client.watch.keys = [];
+  client.watch.dirty = false;
+}

@@ -1,0 +1,119 @@
+/**
+ * The TCP (and unix socket) listener and the embedding entry: startServer() builds the core,
+ * listens, and returns a handle with the bound port and close().
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import { Config } from '../config.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { Connection } from './connection.js';
+import { ServerCore } from './server-core.js';
+
+export interface StartOptions {
+  /** Directive values (as from a config file or flags): name -> value. Port 0 picks a free port. */
+  config?: Record<string, string | number | boolean>;
+  /** A ready Config (the CLI passes the parsed file); `config` values are applied on top. */
+  baseConfig?: Config;
+  logger?: Logger;
+  clock?: Clock;
+  /** Log nothing (tests). */
+  silent?: boolean;
+}
+
+export interface ServerHandle {
+  readonly port: number;
+  readonly core: ServerCore;
+  /** Stops listening, closes every client, stops timers. */
+  close(): Promise<void>;
+  /** Resolves when the server has shut down (SHUTDOWN, close()). */
+  readonly closed: Promise<void>;
+}
+
+function listenAddresses(bind: string): string[] {
+  const addrs = bind.split(/\s+/).filter(Boolean);
+  // "-" prefix: optional address (don't fail if unavailable); Redis's default is "* -::*"
+  return addrs.length === 0 ? ['0.0.0.0'] : addrs;
+}
+
+export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
+  const config = opts.baseConfig ?? new Config();
+  for (const [k, v] of Object.entries(opts.config ?? {})) config.set(k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
+  const log = opts.logger ?? createLogger({ level: config.get('loglevel'), file: config.get('logfile'), silent: opts.silent });
+  const core = new ServerCore(config, log, opts.clock ?? systemClock);
+
+  const servers: net.Server[] = [];
+  const onConnection = (socket: net.Socket) => {
+    const maxClients = config.getNumber('maxclients');
+    if (core.clients.connectedCount >= maxClients) {
+      core.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const conn = new Connection(socket, core, core.clients.allocateId());
+    core.connected(conn);
+  };
+
+  let port = config.getNumber('port');
+  if (port !== 0 || opts.config?.port === 0) {
+    for (const raw of listenAddresses(config.get('bind'))) {
+      const optional = raw.startsWith('-');
+      let host = optional ? raw.slice(1) : raw;
+      if (host === '*') host = '0.0.0.0';
+      else if (host === '::*') host = '::';
+      const srv = net.createServer({ noDelay: true }, onConnection);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen({ port, host, ipv6Only: host === '::' }, () => {
+            srv.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (err) {
+        if (optional) continue;
+        for (const s of servers) s.close();
+        throw err;
+      }
+      const addr = srv.address();
+      if (port === 0 && addr && typeof addr === 'object') port = addr.port;
+      servers.push(srv);
+    }
+  }
+  const unixsocket = config.get('unixsocket');
+  if (unixsocket) {
+    try {
+      fs.unlinkSync(unixsocket);
+    } catch {
+      /* not there */
+    }
+    const srv = net.createServer(onConnection);
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(unixsocket, () => resolve());
+    });
+    fs.chmodSync(unixsocket, parseInt(config.get('unixsocketperm') || '0', 8) || 0o700);
+    servers.push(srv);
+  }
+  core.port = port;
+  core.startTimers();
+
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    if (closing) return closing;
+    closing = (async () => {
+      core.stopTimers();
+      for (const conn of [...core.clients.connections()]) conn.close();
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      if (unixsocket) fs.rmSync(unixsocket, { force: true });
+      resolveClosed();
+    })();
+    return closing;
+  };
+  core.shutdownHandler = () => {
+    void close();
+  };
+  return { port, core, close, closed };
+}
