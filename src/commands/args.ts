@@ -39,6 +39,13 @@ export function parseInt64(s: string, error: string = Err.notInteger): bigint {
   return BigInt(s);
 }
 
+/** Redis's getIntFromObjectOrReply: an int64, then a range check with its own error. */
+export function parseInt32(s: string): number {
+  const v = parseInteger(s);
+  if (v < -2147483648 || v > 2147483647) fail(Err.int32Range);
+  return v;
+}
+
 /** Like parseInteger, but null instead of an error (to test whether a value is an integer). */
 export function tryParseInteger(s: string): number | null {
   return isStrictInt(s) ? Number(s) : null;
@@ -84,10 +91,18 @@ export function parseExpireArg(unit: ExpireUnit, arg: string, nowMs: number, cmd
   const v = parseInteger(arg);
   if (v <= 0) fail(Err.invalidExpire(cmd));
   const ms = unit === 'ex' || unit === 'exat' ? v * 1000 : v;
-  if (unit === 'ex' || unit === 'exat') {
-    if (v > Number.MAX_SAFE_INTEGER / 1000) fail(Err.invalidExpire(cmd));
-  }
   const abs = unit === 'ex' || unit === 'px' ? ms + nowMs : ms;
-  if (!Number.isSafeInteger(abs)) fail(Err.invalidExpire(cmd));
+  if (!Number.isSafeInteger(abs)) return expireBeyondSafe(unit, arg, nowMs, cmd);
   return abs;
+}
+
+/** Redis's int64 arithmetic for huge expire arguments (the sum wraps negative -> error). */
+function expireBeyondSafe(unit: ExpireUnit, arg: string, nowMs: number, cmd: string): number {
+  const v = BigInt(arg);
+  const seconds = unit === 'ex' || unit === 'exat';
+  if (seconds && v > INT64_MAX / 1000n) fail(Err.invalidExpire(cmd));
+  let ms = seconds ? v * 1000n : v;
+  if (unit === 'ex' || unit === 'px') ms = BigInt.asIntN(64, ms + BigInt(nowMs));
+  if (ms <= 0n) fail(Err.invalidExpire(cmd));
+  return Number(ms);
 }

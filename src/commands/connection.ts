@@ -3,7 +3,7 @@
  */
 import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
-import { parseInteger } from './args.js';
+import { parseInt32 } from './args.js';
 import { selectDb } from './context.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
@@ -47,7 +47,7 @@ export const select = defineCommand({
   arity: 2,
   flags: ['loading', 'stale', 'fast'],
   run(ctx, [index]) {
-    const i = parseInteger(index, Err.invalidDbIndex);
+    const i = parseInt32(index); // Redis's getIntFromObjectOrReply
     if (i < 0 || i >= ctx.server.keyspace.dbs.length) fail(Err.dbIndexOutOfRange);
     selectDb(ctx, i);
     return Reply.ok();

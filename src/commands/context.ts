@@ -32,7 +32,8 @@ export interface ClientState {
   readonly watch: { dirty: boolean; keys: Array<{ db: number; key: string; expiredAtWatch: boolean }> };
   readonly channels: Set<string>;
   readonly patterns: Set<string>;
-  replyMode: 'on' | 'off' | 'skip';
+  /** CLIENT REPLY: 'skip-next' is set by CLIENT REPLY SKIP itself and becomes 'skip' after it. */
+  replyMode: 'on' | 'off' | 'skip' | 'skip-next';
   noEvict: boolean;
   /** Closes the connection after the pending replies are written (QUIT). */
   closeAfterReply(): void;
@@ -44,8 +45,11 @@ export interface ClientState {
 export interface ConfigOps {
   /** Current value(s) as CONFIG GET prints them: [[name, value], ...] for names matching pattern. */
   getMatching(pattern: string): Array<[string, string]>;
-  /** Applies name/value pairs atomically; throws CommandError with Redis's text on failure. */
-  set(pairs: Array<[string, string]>): void;
+  /**
+   * Applies name/value pairs atomically; throws CommandError with Redis's text on failure.
+   * `local`: the client is on loopback or a unix socket (enable-protected-configs local).
+   */
+  set(pairs: Array<[string, string]>, local?: boolean): void;
   /** Rewrites the config file; throws CommandError on failure. */
   rewrite(): void;
   /** A typed value for internal use. */
@@ -83,6 +87,8 @@ export interface ServerOps {
   readonly commands: ReadonlyMap<string, CommandSpec>;
   /** Runs a command as the dispatcher would after its checks (EXEC uses it for queued commands). */
   readonly executor: Executor;
+  /** The Redis version whose behaviour nodis implements (HELLO's `version`). */
+  readonly redisVersion: string;
 }
 
 /** Implemented by exec/: runs an already-checked command with stats, propagation and MONITOR. */
@@ -99,13 +105,18 @@ export interface ClientsOps {
   /** CLIENT INFO line of one client. */
   infoLine(client: ClientState): string;
   byId(id: number): ClientInfo | undefined;
-  /** Closes clients; returns how many. */
-  kill(match: (c: ClientInfo) => boolean, except?: ClientState): number;
+  /**
+   * Closes the clients that match; returns how many. The caller is skipped when skipCaller;
+   * otherwise, when it matches, it is closed after its reply.
+   */
+  kill(match: (c: ClientInfo) => boolean, caller: ClientState, skipCaller: boolean): number;
   /** CLIENT PAUSE: until ms timestamp; mode 'all' or 'write'. */
   pause(untilMs: number, mode: 'all' | 'write'): void;
   unpause(): void;
   /** Turns client into a MONITOR. */
   monitor(client: ClientState): void;
+  /** Ends a client's MONITOR mode (RESET). */
+  unmonitor(client: ClientState): void;
   /** Wakes a client blocked in a blocking command (CLIENT UNBLOCK); false when not blocked. */
   unblock(id: number, withError: boolean): boolean;
   readonly connectedCount: number;
@@ -140,6 +151,14 @@ export interface AdminOps {
   readonly stats: ServerStats;
   /** Memory estimate for MEMORY USAGE / INFO. */
   usedMemory(): number;
+  /** Latency monitor events by name (LATENCY). */
+  readonly latency: Map<string, LatencyEvent>;
+}
+
+/** One latency monitor event: samples (one a second, the worst of that second) and the all-time max. */
+export interface LatencyEvent {
+  samples: Array<{ time: number; latencyMs: number }>;
+  max: number;
 }
 
 export interface SlowlogEntry {

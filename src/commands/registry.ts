@@ -1,10 +1,15 @@
 /**
  * The command table: every family's specs, by lowercase name.
  */
+import { bitCommands } from './bits.js';
 import { clientCommands } from './client.js';
+import { commandCommands } from './command.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
+import { debugCommands } from './debug.js';
+import { expireCommands } from './expire.js';
 import { keyCommands } from './keys.js';
+import { objectCommands } from './object.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
@@ -16,8 +21,13 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
   clientCommands,
   stringCommands,
+  bitCommands,
   keyCommands,
+  expireCommands,
+  objectCommands,
   serverCommands,
+  commandCommands,
+  debugCommands,
   configCommands,
   transactionCommands,
   pubsubCommands,

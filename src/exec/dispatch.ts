@@ -6,6 +6,7 @@
  */
 import type { CommandContext, Executor } from '../commands/context.js';
 import type { CommandSpec } from '../commands/table.js';
+import { discardTransaction } from '../commands/transactions.js';
 import { WrongTypeError } from '../keyspace/db.js';
 import { CommandError, Err } from '../protocol/errors.js';
 import { ErrorReply, Reply } from '../protocol/reply.js';
@@ -70,13 +71,13 @@ export class Dispatcher implements Executor {
     const resolved = this.resolve(argv);
     if (typeof resolved === 'string') {
       if (client.multi !== null) client.multiError = true;
-      return this.error(resolved);
+      return this.reject(ctx, argv[0], resolved);
     }
     const spec = resolved;
     if (!client.authenticated && !spec.allowedBeforeAuth && this.hooks.authRequired()) {
       if (client.multi !== null) client.multiError = true;
       spec.stats.rejectedCalls++;
-      return this.error(Err.noAuth);
+      return this.reject(ctx, argv[0], Err.noAuth);
     }
     if (client.multi !== null && !MULTI_IMMEDIATE.has(spec.name)) {
       if (spec.noMulti) {
@@ -88,11 +89,11 @@ export class Dispatcher implements Executor {
     }
     if (client.resp === 2 && (client.channels.size > 0 || client.patterns.size > 0) && !SUBSCRIBED_ALLOWED.has(spec.name)) {
       spec.stats.rejectedCalls++;
-      return this.error(Err.subscribedContext(spec.fullName));
+      return this.reject(ctx, argv[0], Err.subscribedContext(spec.fullName));
     }
     if (!spec.allowedWhileLoading && this.hooks.loading()) {
       spec.stats.rejectedCalls++;
-      return this.error(Err.loading);
+      return this.reject(ctx, argv[0], Err.loading);
     }
     if (spec.isWrite) {
       const refusal = this.hooks.writeRefusal(ctx, spec);
@@ -141,6 +142,15 @@ export class Dispatcher implements Executor {
     if (e instanceof WrongTypeError) return this.error(Err.wrongType);
     this.hooks.internalError(e, argv);
     return this.error(`ERR internal error: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  /** A request refused before running; a refused EXEC aborts the transaction (Redis's execCommandAbort). */
+  private reject(ctx: CommandContext, name: string, message: string): Reply {
+    if (name.length === 4 && name.toLowerCase() === 'exec') {
+      discardTransaction(ctx);
+      return this.error(Err.execAbortBecause(message));
+    }
+    return this.error(message);
   }
 
   private error(message: string): Reply {

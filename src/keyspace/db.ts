@@ -10,8 +10,9 @@
  *  - SCAN's cursor walks pages in Redis's reverse-binary order, which returns every key present
  *    for the whole iteration even while the table grows.
  *
- * Expiry times (absolute ms) live in `expires`. This file knows nothing of clocks or
- * propagation: lazy expiry and the typed getters are in keyspace.ts.
+ * Expiry times (absolute ms) live in `expires`. Lazy expiry and the typed getters are here;
+ * the time and what to do with an expired key (propagate DEL, notify) come from the DbEnv.
+ * Active expiry is in keyspace.ts.
  */
 import { hashKey, reverseBits32 } from './key-hash.js';
 import type { Clock } from '../util/clock.js';
@@ -141,9 +142,10 @@ export class Db {
   }
 
   /** Stores a value as SET does: replaces whatever was there and clears its TTL. */
-  overwrite(key: string, value: Value): void {
-    this.set(key, value);
+  overwrite(key: string, value: Value): boolean {
+    const added = this.set(key, value);
     if (this.expires.size !== 0) this.expires.delete(key);
+    return added;
   }
 
   // --- Raw access: no expiry check ---
@@ -157,7 +159,8 @@ export class Db {
   }
 
   /** Stores value at key, keeping any TTL; the caller clears it if the command says so. */
-  set(key: string, value: Value): void {
+  /** Returns true when the key was added (not there before: the 'new' notification). */
+  set(key: string, value: Value): boolean {
     const p = this.pageOf(key);
     if (this.observer !== null) this.observer.beforePageWrite(this, p);
     const page = this.pages[p];
@@ -168,6 +171,7 @@ export class Db {
       if (this.count > this.pages.length * PAGE_LOAD && this.observer === null) this.splitOne();
     }
     if (this.watched.size !== 0) this.touchWatched(key);
+    return page.size !== before;
   }
 
   delete(key: string): boolean {
@@ -224,8 +228,14 @@ export class Db {
       (this as unknown as Record<string, unknown>)[f] = other[f];
       (other as unknown as Record<string, unknown>)[f] = tmp;
     }
-    this.touchAllWatched();
-    other.touchAllWatched();
+    // as Redis's touchAllWatchedKeysInDb: a watched key is touched when it exists on either side
+    this.touchWatchedPresentIn(other);
+    other.touchWatchedPresentIn(this);
+  }
+
+  private touchWatchedPresentIn(other: Db): void {
+    if (this.watched.size === 0) return;
+    for (const key of this.watched.keys()) if (this.has(key) || other.has(key)) this.touchWatched(key);
   }
 
   touchAllWatched(): void {

@@ -29,6 +29,15 @@ export const Err = {
   bitOffset: 'ERR bit offset is not an integer or out of range',
   bitValue: 'ERR bit is not an integer or out of range',
   offsetOutOfRange: 'ERR offset is out of range',
+  decrementOverflow: 'ERR decrement would overflow',
+  lcsNotStrings: 'ERR The specified keys must contain string values',
+  lcsIdxAndLen: 'ERR If you want both the length and indexes, please just use IDX.',
+  lcsTooBig: 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',
+  bitArgument: 'ERR The bit argument must be 1 or 0.',
+  bitopNotSingle: 'ERR BITOP NOT must be called with a single source key.',
+  bitfieldType: 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.',
+  bitfieldOverflowType: 'ERR Invalid OVERFLOW type specified',
+  bitfieldRoOnlyGet: 'ERR BITFIELD_RO only supports the GET subcommand',
   timeoutNotFloat: 'ERR timeout is not a float or out of range',
   timeoutNegative: 'ERR timeout is negative',
   timeoutOutOfRange: 'ERR timeout is out of range',
@@ -54,17 +63,20 @@ export const Err = {
   clientNameSpaces: 'ERR Client names cannot contain spaces, newlines or special characters.',
   protoInvalidMultibulk: 'ERR Protocol error: invalid multibulk length',
   protoInvalidBulk: 'ERR Protocol error: invalid bulk length',
+  protoUnauthMultibulk: 'ERR Protocol error: unauthenticated multibulk length',
+  protoUnauthBulk: 'ERR Protocol error: unauthenticated bulk length',
   protoTooBigInline: 'ERR Protocol error: too big inline request',
   protoTooBigMbulkCount: 'ERR Protocol error: too big mbulk count string',
   protoTooBigBulkCount: 'ERR Protocol error: too big bulk count string',
   protoUnbalancedQuotes: 'ERR Protocol error: unbalanced quotes in request',
   protoExpectedDollar: (got: string) => `ERR Protocol error: expected '$', got '${got}'`,
   wrongArity: (name: string) => `ERR wrong number of arguments for '${name}' command`,
-  unknownCommand: (name: string, args: readonly string[]) =>
-    `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${args
-      .slice(0, 8)
-      .map((a) => `'${a.slice(0, 128)}' `)
-      .join('')}`,
+  /** Redis quotes args while the list is under 128 chars, each cut to what is left of 128. */
+  unknownCommand: (name: string, args: readonly string[]) => {
+    let list = '';
+    for (let i = 0; i < args.length && list.length < 128; i++) list += `'${args[i].slice(0, 128 - list.length)}' `;
+    return `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${list}`;
+  },
   unknownSubcommand: (sub: string, cmd: string) =>
     `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`,
   invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
@@ -73,4 +85,66 @@ export const Err = {
   notAllowedInMulti: (name: string) => `ERR Command not allowed inside a transaction`,
   misconf:
     'MISCONF Redis is configured to save RDB snapshots, but it\'s currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.',
+  // --- server administration, COMMAND, scripting (server helper) ---
+  subcommandSyntax: (sub: string, cmd: string) =>
+    `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`,
+  invalidFirstDbIndex: 'ERR invalid first DB index',
+  invalidSecondDbIndex: 'ERR invalid second DB index',
+  slowlogCount: 'ERR count should be greater than or equal to -1',
+  noShutdownInProgress: 'ERR No shutdown in progress.',
+  latencyNoSamples: (event: string) => `ERR No samples available for event '${event}'`,
+  invalidCommandSpecified: 'ERR Invalid command specified',
+  invalidCommandArgs: 'ERR Invalid number of arguments specified for command',
+  commandNoKeys: 'ERR The command has no key arguments',
+  invalidCommandArguments: 'ERR Invalid arguments specified for command',
+  unknownArgument: (arg: string) => `ERR Unknown argument ${arg}`,
+  scriptingUnsupported: 'ERR scripting is not supported by nodis yet',
+  functionFlushOption: 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option',
+  scriptFlushOption: 'ERR SCRIPT FLUSH only support SYNC|ASYNC option',
+  libraryNotFound: 'ERR Library not found',
+  notBusy: 'NOTBUSY No scripts in execution right now.',
+  functionRestorePayload: 'ERR DUMP payload version or checksum are wrong',
+  numkeysNotInteger: 'ERR value is not an integer or out of range',
+  numkeysNegative: "ERR Number of keys can't be negative",
+  numkeysTooBig: "ERR Number of keys can't be greater than number of args",
+  monitorDenyBlocking: "ERR MONITOR isn't allowed for DENY BLOCKING client",
+  functionNotFound: 'ERR Function not found',
+  scriptDebugMode: 'ERR Use SCRIPT DEBUG YES/SYNC/NO',
+  libraryNameMissing: 'ERR library name argument was not given',
+  functionRestorePolicy: 'ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.',
+  shutdownDenyBlocking: "ERR SHUTDOWN without NOW or ABORT isn't allowed for DENY BLOCKING client",
+  latencyDisabledDoctor:
+    'I\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren\'t in a deep space mission I\'d suggest to take a look at https://redis.io/topics/latency-monitor.\n',
+  // --- keys / expiry / OBJECT (keys.ts, expire.ts, object.ts) ---
+  invalidCursor: 'ERR invalid cursor',
+  int32Range: 'ERR value is out of range, value must between -2147483648 and 2147483647',
+  unsupportedOption: (opt: string) => `ERR Unsupported option ${opt}`,
+  expireNxCombined: 'ERR NX and XX, GT or LT options at the same time are not compatible',
+  expireGtLt: 'ERR GT and LT options at the same time are not compatible',
+  lfuNotSelected:
+    'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+  lruNotSelected:
+    'ERR An LRU maxmemory policy is not selected, access time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+  // --- connection, CLIENT, transactions (client.ts, transactions.ts) ---
+  helloProtoNotInteger: 'ERR Protocol version is not an integer or out of range',
+  helloSyntax: (opt: string) => `ERR Syntax error in HELLO option '${opt}'`,
+  helloNoAuth:
+    'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+  unknownClientType: (t: string) => `ERR Unknown client type '${t}'`,
+  invalidClientId: 'ERR Invalid client ID',
+  clientIdPositive: 'ERR client-id should be greater than 0',
+  noSuchUser: (u: string) => `ERR No such user '${u}'`,
+  unblockReason: 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR',
+  pauseTimeoutNotInteger: 'ERR timeout is not an integer or out of range',
+  pauseMode: 'ERR CLIENT PAUSE mode must be WRITE or ALL',
+  /** EXEC rejected before running (arity, NOAUTH, ...): the rejection's text without its ERR prefix. */
+  execAbortBecause: (error: string) =>
+    `EXECABORT Transaction discarded because of: ${error.startsWith('ERR ') ? error.slice(4) : error}`,
+  configSetUnknown: (name: string) => `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`,
+  configSetFailed: (name: string, reason: string) => `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`,
+  noConfigFile: 'ERR The server is running without a config file',
+  /** Sent (then the connection closes) to non-loopback peers under protected-mode without a password. Redis 7.0.15's text, typo included. */
+  protectedMode:
+    "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.",
+  configRewriteFailed: (reason: string) => `ERR Rewriting config file: ${reason}`,
 } as const;

@@ -62,7 +62,11 @@ export function splitArgs(line: string): string[] | null {
       } else {
         if (i >= n) break;
         const c = line.charCodeAt(i);
-        if (isSpace(c)) break;
+        // unlike the blank skipping above, a bare word ends only at space, \n, \r, \t (not \v, \f)
+        if (c === 32 || c === 10 || c === 13 || c === 9) {
+          i++;
+          break;
+        }
         if (c === 34) inDq = true;
         else if (c === 39) inSq = true;
         else cur += line[i];

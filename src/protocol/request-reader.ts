@@ -72,10 +72,22 @@ export class RequestReader {
   private state = State.Boundary;
   /** Header line bytes collected across chunks (count or bulk length line, or inline line). */
   private line = '';
+  /** The current header or inline line holds a NUL before its terminator: Redis looks for the
+   * terminator with strchr(), which stops at the NUL, so such a request never completes (until
+   * it grows past 64 KiB and is rejected as too big). */
+  private lineStuck = false;
   private elementsLeft = 0;
   private bodyLeft = 0;
-  /** Bytes of the current incomplete request seen so far. */
-  private pendingBytes = 0;
+  /** The current bulk is longer than client-query-buffer-limit; bodyRead counts its bytes. */
+  private bulkOverLimit = false;
+  private bodyRead = 0;
+  /** Where the current frame began in this chunk (0 when it began in an earlier one). */
+  private frameStart = 0;
+  /** Where the current header line began in this chunk (-1 when in an earlier one). */
+  private lineStart = 0;
+  /** Bytes of an unfinished header line from earlier chunks, not yet given to the parser:
+   * redis-parser only ever sees header lines the scanner has validated. */
+  private held = '';
   private closed = false;
 
   constructor(
@@ -103,6 +115,51 @@ export class RequestReader {
     this.sink.command(argv);
   }
 
+  /**
+   * The fast path of the parser stage: delivers the complete frames in chunk[pos, end), which the
+   * scanner has already validated, without redis-parser's Buffer per argument. Frames are cut
+   * exactly as redis-parser cuts them (a header ends at its CR, the byte after it is skipped, a
+   * body is followed by two skipped bytes). Returns where the first incomplete frame begins.
+   */
+  private deliverFrames(b: Buffer, pos: number, end: number): number {
+    while (pos < end) {
+      if (this.closed) return end;
+      const start = pos;
+      let i = pos + 1; // after '*'
+      let neg = false;
+      if (i < end && b[i] === 45) {
+        neg = true;
+        i++;
+      }
+      let count = 0;
+      for (; i < end; i++) {
+        const c = b[i];
+        if (c === 13) break;
+        count = count * 10 + (c - 48);
+      }
+      if (i + 1 >= end) return start;
+      pos = i + 2;
+      if (neg || count === 0) continue; // *0, *-1: no command, as onFrame
+      const argv = new Array<string>(count);
+      for (let k = 0; k < count; k++) {
+        let j = pos + 1; // after '$'
+        let len = 0;
+        for (; j < end; j++) {
+          const c = b[j];
+          if (c === 13) break;
+          len = len * 10 + (c - 48);
+        }
+        if (j + 1 >= end) return start;
+        const body = j + 2;
+        if (body + len + 2 > end) return start;
+        argv[k] = b.latin1Slice(body, body + len);
+        pos = body + len + 2;
+      }
+      this.sink.command(argv);
+    }
+    return pos;
+  }
+
   /** Stops delivering commands (the connection is closing). */
   close(): void {
     this.closed = true;
@@ -113,50 +170,77 @@ export class RequestReader {
     return this.state !== State.Boundary;
   }
 
+  /**
+   * Reads one chunk. Every complete request before a bad frame is delivered to the sink first;
+   * after a protocol error or the query buffer limit the reader delivers nothing more.
+   */
   feed(chunk: Buffer): FeedResult {
     let pos = 0;
     let fedFrom = 0; // chunk bytes before this were given to the parser (or consumed inline)
     const n = chunk.length;
     const limits = this.limits;
     const feedParser = (end: number) => {
-      if (end > fedFrom) this.parser.execute(chunk.subarray(fedFrom, end));
+      if (end > fedFrom) {
+        // with nothing buffered in redis-parser the bytes start on a frame boundary: complete
+        // frames are cut straight out of the chunk, only a partial one goes to the parser
+        const from = (this.parser as unknown as { buffer: Buffer | null }).buffer === null ? this.deliverFrames(chunk, fedFrom, end) : fedFrom;
+        if (end > from) this.parser.execute(chunk.subarray(from, end));
+      }
       fedFrom = end;
     };
-    const fail = (message: string): FeedResult => {
-      feedParser(this.frameStartInChunk(pos));
+    const stop = (result: FeedResult): FeedResult => {
+      // the requests before the bad frame run (and are answered) before the error
+      if (this.state !== State.Inline) feedParser(this.frameStart);
       this.closed = true;
-      return { kind: 'protocol-error', message };
+      return result;
     };
+    const fail = (message: string): FeedResult => stop({ kind: 'protocol-error', message });
 
     while (pos < n && !this.closed) {
       switch (this.state) {
         case State.Boundary: {
           this.frameStart = pos;
-          this.pendingBytes = 0;
+          this.line = '';
+          this.lineStuck = false;
           if (chunk[pos] === 42 /* '*' */) {
             this.state = State.MultibulkCount;
-            this.line = '';
+            this.lineStart = pos;
             pos++;
           } else {
             feedParser(pos);
             this.state = State.Inline;
-            this.line = '';
           }
           break;
         }
         case State.MultibulkCount:
         case State.BulkHeader: {
           let text: string;
-          if (this.line.endsWith('\r')) {
+          if (this.line.endsWith('\r') && !this.lineStuck) {
             // the CR ended the previous chunk; this byte is its LF
             text = this.line.slice(0, -1);
             pos += 1;
           } else {
-            const nl = chunk.indexOf(13, pos);
+            // Redis: strchr(querybuf, '\r'), which a NUL stops
+            let nl = -1;
+            if (!this.lineStuck) {
+              for (let i = pos; i < n; i++) {
+                const c = chunk[i];
+                if (c === 13) {
+                  nl = i;
+                  break;
+                }
+                if (c === 0) {
+                  this.lineStuck = true;
+                  break;
+                }
+              }
+            }
             if (nl === -1 || nl + 1 >= n) {
               // the header line continues in the next chunk
               this.line += chunk.toString('latin1', pos, n);
-              if (this.line.length > INLINE_MAX) {
+              // Redis counts the whole unparsed buffer, '*' included
+              const buffered = this.line.length + (this.state === State.MultibulkCount ? 1 : 0);
+              if (buffered > INLINE_MAX && nl === -1) {
                 return fail(this.state === State.MultibulkCount ? Err.protoTooBigMbulkCount : Err.protoTooBigBulkCount);
               }
               pos = n;
@@ -169,20 +253,42 @@ export class RequestReader {
           if (this.state === State.MultibulkCount) {
             const count = parseLength(text);
             if (count === null || count > INT_MAX) return fail(Err.protoInvalidMultibulk);
-            if (count > 10 && this.authRequired()) return fail(Err.protoInvalidMultibulk);
+            if (count > 10 && this.authRequired()) {
+              // an AUTH earlier in this chunk runs first, as it would in Redis
+              feedParser(this.frameStart);
+              if (this.closed) return OK;
+              if (this.authRequired()) return fail(Err.protoUnauthMultibulk);
+            }
             if (count <= 0) {
               this.state = State.Boundary;
             } else {
               this.elementsLeft = count;
               this.state = State.BulkHeader;
+              this.lineStart = pos;
             }
           } else {
-            if (text.charCodeAt(0) !== 36 /* '$' */) return fail(Err.protoExpectedDollar(text.charAt(0)));
+            // an empty header means the first byte was the CR itself; Redis's error formatter
+            // turns CR/LF into spaces
+            if (text.charCodeAt(0) !== 36 /* '$' */) return fail(Err.protoExpectedDollar(text === '' ? ' ' : text.charAt(0)));
             const len = parseLength(text.slice(1));
+            if (len !== null && (len > limits.maxBulkLen || (len > 16384 && this.authRequired()))) {
+              // the requests before this one run first: an AUTH or CONFIG SET among them counts
+              feedParser(this.frameStart);
+              if (this.closed) return OK;
+            }
             if (len === null || len < 0 || len > limits.maxBulkLen) return fail(Err.protoInvalidBulk);
-            if (len > 16384 && this.authRequired()) return fail(Err.protoInvalidBulk);
+            if (len > 16384 && this.authRequired()) return fail(Err.protoUnauthBulk);
             this.bodyLeft = len + 2;
+            // Redis reads a big bulk into a query buffer of its own size: if that is over
+            // client-query-buffer-limit the client is closed once that many bytes arrived
+            this.bulkOverLimit = len + 2 > limits.queryBufferLimit;
+            this.bodyRead = 0;
             this.state = State.BulkBody;
+          }
+          if (this.held !== '') {
+            // the header began in an earlier chunk: now valid, it goes to the parser ahead of this chunk
+            this.parser.execute(Buffer.from(this.held, 'latin1'));
+            this.held = '';
           }
           break;
         }
@@ -190,33 +296,48 @@ export class RequestReader {
           const take = Math.min(this.bodyLeft, n - pos);
           pos += take;
           this.bodyLeft -= take;
+          if (this.bulkOverLimit) {
+            this.bodyRead += take;
+            if (this.bodyRead > limits.queryBufferLimit) return stop({ kind: 'query-buffer-limit' });
+          }
           if (this.bodyLeft === 0) {
             this.elementsLeft--;
             this.state = this.elementsLeft === 0 ? State.Boundary : State.BulkHeader;
+            this.lineStart = pos;
           }
           break;
         }
         case State.Inline: {
-          const nl = chunk.indexOf(10, pos);
+          // Redis: strchr(querybuf, '\n'), which a NUL stops
+          let nl = -1;
+          if (!this.lineStuck) {
+            for (let i = pos; i < n; i++) {
+              const c = chunk[i];
+              if (c === 10) {
+                nl = i;
+                break;
+              }
+              if (c === 0) {
+                this.lineStuck = true;
+                break;
+              }
+            }
+          }
           if (nl === -1) {
             this.line += chunk.toString('latin1', pos, n);
             pos = n;
             fedFrom = n;
-            if (this.line.length > INLINE_MAX) {
-              this.closed = true;
-              return { kind: 'protocol-error', message: Err.protoTooBigInline };
-            }
+            if (this.line.length > INLINE_MAX) return fail(Err.protoTooBigInline);
             break;
           }
           let text = this.line + chunk.toString('latin1', pos, nl);
           this.line = '';
           pos = nl + 1;
           fedFrom = pos;
+          // Redis rejects a line only while it has no newline yet; its 16 KiB reads make the exact
+          // cut-off depend on timing, so any line over 64 KiB is rejected here
+          if (text.length > INLINE_MAX) return fail(Err.protoTooBigInline);
           this.state = State.Boundary;
-          if (text.length > INLINE_MAX) {
-            this.closed = true;
-            return { kind: 'protocol-error', message: Err.protoTooBigInline };
-          }
           if (text.endsWith('\r')) text = text.slice(0, -1);
           const argv = splitArgs(text);
           if (argv === null) {
@@ -229,21 +350,19 @@ export class RequestReader {
       }
     }
     if (this.closed) return OK;
-    feedParser(pos);
-    if (this.state !== State.Boundary) {
-      this.pendingBytes += n - Math.max(0, this.frameStart);
-      this.frameStart = 0;
-      if (this.pendingBytes > limits.queryBufferLimit) {
-        this.closed = true;
-        return { kind: 'query-buffer-limit' };
+    if (this.state === State.MultibulkCount || this.state === State.BulkHeader) {
+      // hold back the unfinished header line
+      if (this.lineStart >= 0) {
+        feedParser(this.lineStart);
+        this.held = chunk.toString('latin1', this.lineStart, n);
+      } else {
+        this.held += chunk.toString('latin1');
       }
+      this.lineStart = -1;
+    } else {
+      feedParser(pos);
     }
+    if (this.state !== State.Boundary) this.frameStart = 0;
     return OK;
-  }
-
-  /** Where the current frame began in this chunk (0 when it began in an earlier one). */
-  private frameStart = 0;
-  private frameStartInChunk(_pos: number): number {
-    return this.frameStart;
   }
 }

@@ -3,6 +3,7 @@
  * idle timeouts. Implements ClientsOps for the CLIENT family.
  */
 import type { ClientInfo, ClientsOps, ClientState } from '../commands/context.js';
+import type { CommandSpec } from '../commands/table.js';
 import { Reply } from '../protocol/reply.js';
 import type { Client } from './client.js';
 import type { Connection } from './connection.js';
@@ -28,12 +29,20 @@ export function catRepr(s: string): string {
   return out + '"';
 }
 
+/** Longest single timer wait (setTimeout's limit); longer pauses re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class ClientRegistry implements ClientsOps {
   private readonly conns = new Map<number, Connection>();
   private readonly monitors = new Set<Connection>();
   private nextId = 1;
-  pausedUntil = 0;
-  pauseMode: 'all' | 'write' = 'all';
+  /** CLIENT PAUSE in force: read on every request by Connection, so a plain field. */
+  pauseActive = false;
+  pauseEnd = 0;
+  pauseMode: 'all' | 'write' = 'write';
+  private pauseTimer: NodeJS.Timeout | null = null;
+  /** Connections holding requests until the pause ends. */
+  private readonly held = new Set<Connection>();
 
   constructor(private readonly core: ServerCore) {}
 
@@ -48,6 +57,7 @@ export class ClientRegistry implements ClientsOps {
   remove(conn: Connection): void {
     this.conns.delete(conn.client.id);
     this.monitors.delete(conn);
+    this.held.delete(conn);
   }
 
   get connectedCount(): number {
@@ -65,8 +75,8 @@ export class ClientRegistry implements ClientsOps {
   private info(conn: Connection): ClientInfo {
     const c = conn.client;
     const now = this.core.clock.now();
-    const type = c.isMonitor ? 'normal' : c.channels.size + c.patterns.size > 0 ? 'pubsub' : 'normal';
-    const core = this.core;
+    const type = c.channels.size + c.patterns.size > 0 ? 'pubsub' : 'normal';
+    const registry = this;
     return {
       state: c,
       addr: c.addr,
@@ -75,16 +85,19 @@ export class ClientRegistry implements ClientsOps {
       ageSec: Math.floor((now - c.createdAt) / 1000),
       idleSec: Math.floor((now - c.lastInteraction) / 1000),
       flags: c.flagString(),
-      cmd: c.lastCommand,
+      cmd: conn.ctx.spec?.fullName ?? 'NULL',
       type,
       user: 'default',
       line() {
-        return core.clients.lineOf(conn, this);
+        return registry.lineOf(conn, this);
       },
     };
   }
 
-  /** One CLIENT LIST line, with Redis 7.0's fields in Redis's order. */
+  /**
+   * One CLIENT LIST line, with Redis 7.0's fields in Redis's order. Buffer sizes are nodis's own
+   * (no query buffer is kept between reads); `cmd` is the last command run, `container|sub` style.
+   */
   lineOf(conn: Connection, info: ClientInfo): string {
     const c = conn.client;
     const sub = c.channels.size;
@@ -94,8 +107,8 @@ export class ClientRegistry implements ClientsOps {
     return (
       `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${c.fd} name=${c.name} age=${info.ageSec} idle=${info.idleSec} ` +
       `flags=${info.flags} db=${c.dbIndex} sub=${sub} psub=${psub} ssub=0 multi=${multi} qbuf=0 qbuf-free=0 argv-mem=0 ` +
-      `multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${omem + 1024} events=r cmd=${info.cmd} user=${info.user} ` +
-      `redir=-1 resp=${c.resp}`
+      `multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=${omem} tot-mem=${omem + 1024} events=${omem > 0 ? 'rw' : 'r'} ` +
+      `cmd=${info.cmd} user=${info.user} redir=-1 resp=${c.resp}`
     );
   }
 
@@ -118,36 +131,87 @@ export class ClientRegistry implements ClientsOps {
     return conn ? this.info(conn) : undefined;
   }
 
-  kill(match: (c: ClientInfo) => boolean, except?: ClientState): number {
+  /**
+   * CLIENT KILL: closes every client that matches, and returns how many. The caller is skipped
+   * when skipCaller (SKIPME yes); killing itself, it gets its reply first and is closed after it,
+   * as Redis's CLIENT_CLOSE_AFTER_REPLY. Others are closed at once, pending output dropped.
+   */
+  kill(match: (c: ClientInfo) => boolean, caller: ClientState, skipCaller: boolean): number {
     let n = 0;
     for (const conn of [...this.conns.values()]) {
-      if (except !== undefined && conn.client === except) continue;
+      const self = conn.client === caller;
+      if (self && skipCaller) continue;
       if (!match(this.info(conn))) continue;
       n++;
-      // Killing oneself: Redis replies first, then closes.
-      if (conn.client === except) conn.closeAfterReply();
+      if (self) conn.closeAfterReply();
       else conn.close();
     }
     return n;
   }
 
-  /** Closes the connection of the given client after its reply (CLIENT KILL of oneself). */
-  closeSelf(client: ClientState): void {
-    this.conns.get(client.id)?.closeAfterReply();
-  }
+  // --- CLIENT PAUSE ---
 
+  /** As Redis's pauseClients: the stronger mode and the later end win over a pause in force. */
   pause(untilMs: number, mode: 'all' | 'write'): void {
-    this.pausedUntil = Math.max(this.pausedUntil, untilMs);
-    this.pauseMode = mode;
+    if (!this.pauseActive) {
+      this.pauseActive = true;
+      this.pauseMode = mode;
+      this.pauseEnd = untilMs;
+    } else {
+      if (mode === 'all') this.pauseMode = 'all';
+      if (untilMs > this.pauseEnd) this.pauseEnd = untilMs;
+    }
+    this.armPauseTimer();
   }
 
+  private armPauseTimer(): void {
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, this.pauseEnd - this.core.clock.now()));
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = null;
+      if (this.core.clock.now() >= this.pauseEnd) this.unpause();
+      else this.armPauseTimer();
+    }, wait);
+    this.pauseTimer.unref();
+  }
+
+  /** Ends the pause; held requests run, connection by connection, in the order they paused. */
   unpause(): void {
-    this.pausedUntil = 0;
+    if (this.pauseTimer !== null) clearTimeout(this.pauseTimer);
+    this.pauseTimer = null;
+    this.pauseActive = false;
+    this.pauseEnd = 0;
+    const held = [...this.held];
+    this.held.clear();
+    for (const conn of held) conn.resumeHeld();
   }
 
   isPaused(): boolean {
-    return this.pausedUntil > this.core.clock.now();
+    return this.pauseActive;
   }
+
+  /**
+   * Whether a request must wait for the pause to end: every request under PAUSE ALL; under
+   * PAUSE WRITE, writes and may-replicate commands (and EXEC of a transaction holding one).
+   */
+  mustWait(conn: Connection, argv: string[]): boolean {
+    if (!this.pauseActive) return false;
+    if (this.pauseMode === 'all') return true;
+    const spec = this.core.dispatcher.resolve(argv);
+    if (typeof spec === 'string') return false;
+    const c = conn.client;
+    if (spec.name === 'exec' && c.multi !== null) return c.multi.some((q) => mayReplicate(q.spec));
+    // queued into MULTI, a write waits only at EXEC
+    if (c.multi !== null && spec.name !== 'exec') return false;
+    return mayReplicate(spec);
+  }
+
+  /** A connection started holding requests (Connection calls it). */
+  holdUntilUnpause(conn: Connection): void {
+    this.held.add(conn);
+  }
+
+  // --- MONITOR ---
 
   monitor(client: ClientState): void {
     const conn = this.conns.get(client.id);
@@ -156,18 +220,27 @@ export class ClientRegistry implements ClientsOps {
     this.monitors.add(conn);
   }
 
+  /** Stops a client's MONITOR feed (RESET). */
+  unmonitor(client: ClientState): void {
+    const conn = this.conns.get(client.id);
+    if (!conn) return;
+    (conn.client as Client).isMonitor = false;
+    this.monitors.delete(conn);
+  }
+
   unblock(_id: number, _withError: boolean): boolean {
     return false; // blocking commands arrive with the data types issue
   }
 
-  /** Sends a MONITOR line: +<unix time.usec> [<db> <addr>] "arg" ... */
+  /** Sends a MONITOR line as Redis's replicationFeedMonitors: +<sec>.<usec> [<db> <addr>] "arg" ... */
   feedMonitors(client: Client, argv: string[]): void {
     const now = this.core.clock.now();
     const sec = Math.floor(now / 1000);
-    const usec = String((now % 1000) * 1000).padStart(6, '0');
-    const line = `${sec}.${usec} [${client.dbIndex} ${client.addr}] ${argv.map(catRepr).join(' ')}`;
+    const usec = String(Math.floor((now % 1000) * 1000)).padStart(6, '0');
+    let line = `${sec}.${usec} [${client.dbIndex} ${client.addr}]`;
+    for (let i = 0; i < argv.length; i++) line += ` ${catRepr(argv[i])}`;
     const reply = Reply.simple(line);
-    for (const m of this.monitors) if (m.client !== client) m.push(reply);
+    for (const m of this.monitors) m.push(reply);
   }
 
   /** Idle timeout: closes normal clients idle longer than `timeout` seconds. */
@@ -177,11 +250,15 @@ export class ClientRegistry implements ClientsOps {
     const now = this.core.clock.now();
     for (const conn of [...this.conns.values()]) {
       const c = conn.client;
-      if (c.isMonitor || c.channels.size + c.patterns.size > 0 || c.blocked) continue;
+      if (c.isMonitor || c.channels.size + c.patterns.size > 0 || c.blocked || this.held.has(conn)) continue;
       if (now - c.lastInteraction > timeout * 1000) {
         this.core.log.debug({ client: c.addr }, 'Closing idle client');
         conn.close();
       }
     }
   }
+}
+
+function mayReplicate(spec: CommandSpec): boolean {
+  return spec.isWrite || spec.flags.includes('may_replicate');
 }

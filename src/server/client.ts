@@ -21,16 +21,13 @@ export class Client implements ClientState {
   readonly watch = { dirty: false, keys: [] as Array<{ db: number; key: string; expiredAtWatch: boolean }> };
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
-  replyMode: 'on' | 'off' | 'skip' = 'on';
+  replyMode: 'on' | 'off' | 'skip' | 'skip-next' = 'on';
   noEvict = false;
   readonly createdAt: number;
   lastInteraction: number;
-  lastCommand = 'NULL';
   isMonitor = false;
   /** Set while a blocking command waits (later issue). */
   blocked = false;
-  libName = '';
-  libVer = '';
 
   constructor(
     readonly id: number,
@@ -54,14 +51,24 @@ export class Client implements ClientState {
     this.io.closeAfterReply();
   }
 
-  /** Redis's client flags string (N normal, M master, S replica, P pubsub, x in MULTI, O monitor). */
+  /** Connected over the unix socket (flag U). */
+  get unixSocket(): boolean {
+    return this.addr.startsWith('/');
+  }
+
+  /**
+   * Redis's client flags string, letters in catClientInfoString's order: O monitor, P pubsub,
+   * x in MULTI, b blocked, d a WATCHed key changed, U unix socket, e no-evict; N when none.
+   */
   flagString(): string {
     let f = '';
     if (this.isMonitor) f += 'O';
     if (this.channels.size > 0 || this.patterns.size > 0) f += 'P';
     if (this.multi !== null) f += 'x';
     if (this.blocked) f += 'b';
-    if (this.watch.dirty) f += 'd';
+    if (this.watch.dirty && this.watch.keys.length !== 0) f += 'd';
+    if (this.unixSocket) f += 'U';
+    if (this.noEvict) f += 'e';
     return f === '' ? 'N' : f;
   }
 }

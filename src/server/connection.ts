@@ -20,7 +20,11 @@ export class Connection {
   private readonly out = new OutputBuffer();
   private closing = false;
   private closed = false;
+  /** socket.end() was called (closing after the pending replies). */
+  private ending = false;
   private flushScheduled = false;
+  /** Requests held while clients are paused (CLIENT PAUSE), in arrival order; null when none. */
+  private held: string[][] | null = null;
   /** When the output buffer first went over the soft limit (ms), or 0. */
   private softLimitSince = 0;
 
@@ -70,12 +74,20 @@ export class Connection {
     this.client.lastInteraction = this.core.clock.now();
     const r = this.reader.feed(chunk);
     if (r.kind === 'protocol-error') {
+      // a QUIT earlier in the chunk already ended the conversation: Redis stops reading there
+      if (this.closing) {
+        this.flush();
+        return;
+      }
       this.core.log.debug({ client: this.client.addr, error: r.message }, 'protocol error');
       writeReply(this.out, new ErrorReply(r.message), this.client.resp);
       this.core.stats.errorReplies++;
       this.closeAfterReply();
     } else if (r.kind === 'query-buffer-limit') {
       this.core.log.warn({ client: this.client.addr }, 'Closing client that reached max query buffer length');
+      // requests before the oversized one ran (Redis would have read them in earlier reads):
+      // their replies go out, then the connection closes without a reply
+      this.flush();
       this.close();
       return;
     }
@@ -84,8 +96,29 @@ export class Connection {
 
   private onCommand(argv: string[]): void {
     if (this.closing) return;
+    // CLIENT PAUSE: once a request waits, the ones behind it wait too (replies stay in order)
+    if ((this.held !== null || this.core.clients.pauseActive) && this.mustHold(argv)) return;
     const reply = this.core.execute(this, argv);
     this.write(reply);
+  }
+
+  private mustHold(argv: string[]): boolean {
+    if (this.held === null && !this.core.clients.mustWait(this, argv)) return false;
+    if (this.held === null) {
+      this.held = [];
+      this.core.clients.holdUntilUnpause(this);
+    }
+    this.held.push(argv);
+    return true;
+  }
+
+  /** The pause ended: runs the held requests in order (until one must wait for a new pause). */
+  resumeHeld(): void {
+    const held = this.held;
+    if (held === null) return;
+    this.held = null;
+    for (const argv of held) this.onCommand(argv);
+    this.flush();
   }
 
   /** Writes a reply honouring CLIENT REPLY. */
@@ -95,6 +128,8 @@ export class Connection {
       writeReply(this.out, reply, this.client.resp);
     } else if (mode === 'skip') {
       this.client.replyMode = 'on';
+    } else if (mode === 'skip-next') {
+      this.client.replyMode = 'skip'; // CLIENT REPLY SKIP has no reply; the next command's is dropped
     }
   }
 
@@ -129,7 +164,11 @@ export class Connection {
       this.core.stats.totalNetOutput += bytes;
       this.checkOutputLimits();
     }
-    if (this.closing && !this.closed) this.socket.end();
+    if (this.closing && !this.closed && !this.ending) {
+      // like Redis's close() after the last reply: no half-open socket left to a peer that keeps sending
+      this.ending = true;
+      this.socket.end(() => this.socket.destroy());
+    }
   }
 
   /** client-output-buffer-limit: hard limit closes at once, soft limit after its seconds. */
@@ -145,7 +184,7 @@ export class Connection {
     }
     if (limit.soft > 0 && pending >= limit.soft) {
       if (this.softLimitSince === 0) this.softLimitSince = now;
-      else if (now - this.softLimitSince >= limit.softSeconds * 1000) {
+      else if (now - this.softLimitSince > limit.softSeconds * 1000) {
         this.core.log.warn({ client: this.client.addr, pending }, 'Client scheduled to be closed ASAP for overcoming of output buffer limits.');
         this.close();
       }

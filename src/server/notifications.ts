@@ -1,52 +1,49 @@
 /**
- * Keyspace notifications (notify-keyspace-events): which classes are on, and publishing
- * `__keyspace@<db>__:<key>` / `__keyevent@<db>__:<event>` messages as Redis does.
+ * Keyspace notifications (notify-keyspace-events): which classes are on (validation and the
+ * canonical spelling CONFIG GET shows live in config.ts), and publishing `__keyspace@<db>__:<key>` / `__keyevent@<db>__:<event>`
+ * messages as Redis's notifyKeyspaceEvent does. Commands call ServerOps.notify; this file only
+ * decides whether and where to publish.
  */
 import type { NotifyClass } from '../commands/context.js';
 import type { PubSubHub } from './pubsub.js';
 
-const ALL_CLASSES = 'g$lshzxetd'; // what 'A' stands for; 'm' and 'n' are never in A
+/** What 'A' stands for (NOTIFY_ALL): 'm' (key miss) and 'n' (new key) are never in A. */
+const ALL_CLASSES = 'g$lshzxetd';
+const VALID = 'g$lshzxeKEtmdn';
 
-/** Parsed flags; null when the string holds an unknown character. */
+/** Parsed flags; null when the string holds an unknown character (keyspaceEventsStringToFlags). */
 export function parseNotifyFlags(s: string): Set<string> | null {
   const out = new Set<string>();
   for (const ch of s) {
     if (ch === 'A') for (const c of ALL_CLASSES) out.add(c);
-    else if ('g$lshzxeKEtmdn'.includes(ch)) out.add(ch);
+    else if (VALID.includes(ch)) out.add(ch);
     else return null;
   }
   return out;
 }
 
-/** Redis's canonical spelling (keyspaceEventsFlagsToString): CONFIG GET shows this. */
-export function formatNotifyFlags(flags: Set<string>): string {
-  let res = '';
-  if ([...ALL_CLASSES].every((c) => flags.has(c))) res += 'A';
-  else for (const c of ALL_CLASSES) if (flags.has(c)) res += c;
-  if (flags.has('K')) res += 'K';
-  if (flags.has('E')) res += 'E';
-  if (flags.has('m')) res += 'm';
-  if (flags.has('n')) res += 'n';
-  return res;
-}
-
 export class KeyspaceNotifier {
   private flags = new Set<string>();
+  private keyspace = false;
+  private keyevent = false;
 
   constructor(private readonly hub: PubSubHub) {}
 
   configure(flags: Set<string>): void {
     this.flags = flags;
+    this.keyspace = flags.has('K');
+    this.keyevent = flags.has('E');
   }
 
   get enabled(): boolean {
-    return this.flags.size > 0;
+    return this.keyspace || this.keyevent;
   }
 
   notify(cls: NotifyClass, event: string, key: string, dbIndex: number): void {
-    const f = this.flags;
-    if (f.size === 0 || !f.has(cls)) return;
-    if (f.has('K')) this.hub.publish(`__keyspace@${dbIndex}__:${key}`, event);
-    if (f.has('E')) this.hub.publish(`__keyevent@${dbIndex}__:${event}`, key);
+    // Fast exit for the common case (notifications off): called on every write.
+    if (!this.keyspace && !this.keyevent) return;
+    if (!this.flags.has(cls)) return;
+    if (this.keyspace) this.hub.publish(`__keyspace@${dbIndex}__:${key}`, event);
+    if (this.keyevent) this.hub.publish(`__keyevent@${dbIndex}__:${event}`, key);
   }
 }

@@ -15,18 +15,17 @@ export class PubSubHub implements PubSubOps {
     let receivers = 0;
     const subs = this.channelSubs.get(channel);
     if (subs !== undefined) {
-      for (const c of subs) {
-        c.push(Reply.push(['message', channel, message]));
-        receivers++;
-      }
+      // One reply value for every subscriber: each connection encodes it in its own protocol.
+      const reply = Reply.push(['message', channel, message]);
+      for (const c of subs) c.push(reply);
+      receivers += subs.size;
     }
     if (this.patternSubs.size !== 0) {
       for (const [pattern, clients] of this.patternSubs) {
         if (!globMatch(pattern, channel)) continue;
-        for (const c of clients) {
-          c.push(Reply.push(['pmessage', pattern, channel, message]));
-          receivers++;
-        }
+        const reply = Reply.push(['pmessage', pattern, channel, message]);
+        for (const c of clients) c.push(reply);
+        receivers += clients.size;
       }
     }
     this.messages++;

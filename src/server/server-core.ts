@@ -6,7 +6,7 @@
 import type { ClientInfo, CommandContext, ServerOps, ServerStats } from '../commands/context.js';
 import { buildCommandTable } from '../commands/registry.js';
 import type { CommandSpec } from '../commands/table.js';
-import type { Config } from '../config.js';
+import { type Config, REDIS_VERSION } from '../config.js';
 import { Dispatcher } from '../exec/dispatch.js';
 import { Propagator } from '../exec/propagator.js';
 import type { Db } from '../keyspace/db.js';
@@ -108,6 +108,7 @@ export class ServerCore {
       admin: this.admin,
       commands: this.table,
       executor: this.dispatcher,
+      redisVersion: REDIS_VERSION,
       notify: (cls, event, key, dbIndex) => core.notifier.notify(cls, event, key, dbIndex),
     };
     this.configService.applyAll();
@@ -123,9 +124,7 @@ export class ServerCore {
 
   /** Runs one request of a connection. */
   execute(conn: Connection, argv: string[]): Reply {
-    const reply = this.dispatcher.process(conn.ctx, argv);
-    conn.client.lastCommand = argv[0].toLowerCase();
-    return reply;
+    return this.dispatcher.process(conn.ctx, argv);
   }
 
   /** Runs one request on an internal context (tests, replay). */
@@ -142,8 +141,10 @@ export class ServerCore {
   private executed(ctx: CommandContext, spec: CommandSpec, argv: string[], us: number): void {
     this.stats.dirty += ctx.dirty;
     const client = ctx.client as Client;
-    if (this.clients.monitorCount > 0 && !spec.skipMonitor) this.clients.feedMonitors(client, argv);
+    // as Redis's call(): admin commands are never shown to MONITOR
+    if (this.clients.monitorCount > 0 && !spec.skipMonitor && !spec.isAdmin) this.clients.feedMonitors(client, argv);
     if (!spec.fullName.startsWith('exec')) this.slowlog.record(us, argv, client.addr ?? '', client.name, Math.floor(this.clock.now() / 1000));
+    if (us >= 1000) this.admin.latencyAddSampleIfNeeded(spec.flags.includes('fast') ? 'fast-command' : 'command', us / 1000);
   }
 
   private errorReplied(message: string): void {
@@ -178,6 +179,11 @@ export class ServerCore {
     this.hzTimer.unref();
   }
 
+  /** True between startTimers() and stopTimers() (CONFIG SET hz restarts them). */
+  get timersRunning(): boolean {
+    return this.hzTimer !== null;
+  }
+
   stopTimers(): void {
     if (this.hzTimer) clearInterval(this.hzTimer);
     this.hzTimer = null;
@@ -188,6 +194,7 @@ export class ServerCore {
     // Redis gives active expiry up to 25% of each cron period
     if (this.activeExpireEnabled && !this.loading) this.keyspace.activeExpireCycle(250 / hz);
     this.clients.cron();
+    this.admin.cron(this.clock.now());
   }
 
   clientInfos(): ClientInfo[] {

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { Config } from '../config.js';
+import { Err } from '../protocol/errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { Connection } from './connection.js';
@@ -47,9 +48,17 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     const maxClients = config.getNumber('maxclients');
     if (core.clients.connectedCount >= maxClients) {
       core.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      socket.on('error', () => {}); // a reset from the rejected peer must not crash the server
+      socket.end(`-${Err.maxClients}\r\n`, () => socket.destroy());
       return;
     }
+    if (core.configService.refusesPeer(socket.remoteAddress)) {
+      socket.on('error', () => {});
+      socket.end(`-${Err.protectedMode}\r\n`, () => socket.destroy());
+      return;
+    }
+    const keepalive = config.getNumber('tcp-keepalive');
+    if (keepalive > 0 && socket.remoteAddress !== undefined) socket.setKeepAlive(true, keepalive * 1000);
     const conn = new Connection(socket, core, core.clients.allocateId());
     core.connected(conn);
   };
@@ -65,7 +74,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
       try {
         await new Promise<void>((resolve, reject) => {
           srv.once('error', reject);
-          srv.listen({ port, host, ipv6Only: host === '::' }, () => {
+          srv.listen({ port, host, ipv6Only: host === '::', backlog: config.getNumber('tcp-backlog') }, () => {
             srv.off('error', reject);
             resolve();
           });
@@ -75,6 +84,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
         for (const s of servers) s.close();
         throw err;
       }
+      srv.on('error', (err) => log.warn({ err: err.message }, 'listener error'));
       const addr = srv.address();
       if (port === 0 && addr && typeof addr === 'object') port = addr.port;
       servers.push(srv);
@@ -92,6 +102,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
       srv.once('error', reject);
       srv.listen(unixsocket, () => resolve());
     });
+    srv.on('error', (err) => log.warn({ err: err.message }, 'listener error'));
     fs.chmodSync(unixsocket, parseInt(config.get('unixsocketperm') || '0', 8) || 0o700);
     servers.push(srv);
   }

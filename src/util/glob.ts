@@ -11,6 +11,10 @@ function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 
+function signedByte(c: number): number {
+  return c >= 128 ? c - 256 : c;
+}
+
 // Returns 1 match, 0 no match, -1 "skip longer" (Redis's skipLongerMatches optimisation).
 function matchAt(p: string, pi: number, s: string, si: number, nocase: boolean, nesting: number): number {
   if (nesting > 1000) return 0;
@@ -50,9 +54,10 @@ function matchAt(p: string, pi: number, s: string, si: number, nocase: boolean, 
           } else if (c === 93 /* ']' */) {
             break;
           } else if (pi + 2 < plen && p.charCodeAt(pi + 1) === 45 /* '-' */) {
-            let start = c;
-            let end = p.charCodeAt(pi + 2);
-            let ch = s.charCodeAt(si);
+            // Redis compares `char`s, which are signed on x86-64/gcc: bytes >= 0x80 sort below 0
+            let start = signedByte(c);
+            let end = signedByte(p.charCodeAt(pi + 2));
+            let ch = signedByte(s.charCodeAt(si));
             if (start > end) [start, end] = [end, start];
             if (nocase) {
               start = lower(start);

@@ -1,0 +1,189 @@
+/**
+ * Shared pieces of the benchmark scripts: free ports, starting nodis and redis-server as child
+ * processes, CPU time and RSS of a process from /proc, running redis-benchmark, medians.
+ * Linux only (/proc); needs redis-server and redis-benchmark on PATH.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** A TCP port nobody listens on: from `base` upwards when given, else one the OS picks. */
+export async function freePort(base = 0, taken = new Set()) {
+  for (let p = base; ; p++) {
+    if (base !== 0 && taken.has(p)) continue;
+    const port = await new Promise((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(-1));
+      s.listen(p, '127.0.0.1', () => {
+        const got = s.address().port;
+        s.close(() => resolve(got));
+      });
+    });
+    if (port > 0) {
+      taken.add(port);
+      return port;
+    }
+    if (base === 0) throw new Error('no free port');
+  }
+}
+
+function waitReady(child, pattern, name) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d) => {
+      out += d.toString();
+      if (pattern.test(out)) {
+        cleanup();
+        resolve(out);
+      }
+    };
+    const onExit = (code) => {
+      cleanup();
+      reject(new Error(`${name} exited (${code}) before it was ready:\n${out.slice(-2000)}`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`${name} not ready after 15 s:\n${out.slice(-2000)}`));
+    }, 15000);
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.stderr.off('data', onData);
+      child.off('exit', onExit);
+      // keep draining so the child never blocks on a full pipe
+      child.stdout.resume();
+      child.stderr.resume();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+/**
+ * Starts nodis (dist/main.js) in the foreground. Tries `--save '' --bind 127.0.0.1` first and
+ * drops the directives the CLI rejects, so the harness works while the config grows.
+ * `nodeArgs` go to node itself (e.g. --cpu-prof).
+ */
+export async function startNodis(port, { nodeArgs = [], extraArgs = [] } = {}) {
+  const variants = [
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...extraArgs],
+    ['--port', String(port), '--bind', '127.0.0.1', ...extraArgs],
+    ['--port', String(port), ...extraArgs],
+  ];
+  let lastErr;
+  for (const args of variants) {
+    const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/main.js'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      await waitReady(child, /Ready to accept connections/, 'nodis');
+      return { name: 'nodis', pid: child.pid, port, child, args, stop: () => stopChild(child) };
+    } catch (e) {
+      lastErr = e;
+      await stopChild(child);
+    }
+  }
+  throw lastErr;
+}
+
+/** Starts a real redis-server with persistence off. */
+export async function startRedis(port, extraArgs = []) {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...extraArgs];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitReady(child, /Ready to accept connections/, 'redis-server');
+  return { name: 'redis', pid: child.pid, port, child, args, stop: () => stopChild(child) };
+}
+
+export function stopChild(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** utime + stime of a process, in seconds. */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // fields after the ")" that closes comm: state is field 3, utime 14, stime 15
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+}
+
+/** VmRSS of a process, in bytes. */
+export function rssBytes(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** Runs redis-benchmark with --csv; returns [{ test, rps }]. */
+export function redisBenchmark(port, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), ...args, '--csv'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`redis-benchmark exited ${code}: ${err || out}`));
+      const rows = [];
+      for (const line of out.split('\n')) {
+        const cells = line.match(/"([^"]*)"/g)?.map((c) => c.slice(1, -1));
+        if (!cells || cells.length < 2 || cells[0] === 'test') continue;
+        rows.push({ test: cells[0], rps: Number(cells[1]) });
+      }
+      resolve(rows);
+    });
+  });
+}
+
+/** Sends one command with redis-cli and returns its raw output. */
+export function cli(port, ...args) {
+  return execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]).toString();
+}
+
+export function median(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Parses `--name value` / `--flag` options into an object. */
+export function parseArgs(argv, defaults) {
+  const opts = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument: ${a}`);
+    const key = a.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    if (!(key in defaults)) throw new Error(`unknown option: ${a}`);
+    if (typeof defaults[key] === 'boolean') opts[key] = true;
+    else opts[key] = typeof defaults[key] === 'number' ? Number(argv[++i]) : argv[++i];
+  }
+  return opts;
+}
+
+export function table(header, rows) {
+  const cells = [header, ...rows].map((r) => r.map(String));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells
+    .map((r, ri) => {
+      const line = r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+      return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}

@@ -1,0 +1,119 @@
+/**
+ * DEBUG: refused unless enable-debug-command allows it (yes, or local for loopback and unix
+ * socket clients), as Redis 7.0's protected commands. Subcommands: SLEEP, SET-ACTIVE-EXPIRE,
+ * OBJECT, HELP. RELOAD and DIGEST arrive with persistence; until then they get Redis's
+ * unknown-subcommand answer.
+ */
+import { Err, fail } from '../protocol/errors.js';
+import { Reply } from '../protocol/reply.js';
+import type { Value } from '../keyspace/value.js';
+import { hashKey } from '../keyspace/key-hash.js';
+import { isStrictInt } from './args.js';
+import type { CommandContext } from './context.js';
+import { helpReply } from './server.js';
+import { type CommandSpec, defineCommand } from './table.js';
+
+const DEBUG_HELP = [
+  'OBJECT <key>',
+  '    Show low level info about `key` and associated value.',
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Setting it to 0 disables expiring keys in background when they are not',
+  '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
+  '    default.',
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds>. Decimals allowed.',
+];
+
+/** Whether a client's address is loopback or a unix socket (enable-debug-command local). */
+function isLocalClient(ctx: CommandContext): boolean {
+  const addr = ctx.server.clients.byId(ctx.client.id)?.addr;
+  if (addr === undefined) return true; // internal clients (replay, tests)
+  return addr.startsWith('127.') || addr.startsWith('[::1]') || addr.startsWith('::1') || addr.startsWith('/') || addr.startsWith('::ffff:127.');
+}
+
+function checkEnabled(ctx: CommandContext): void {
+  const mode = ctx.server.config.getString('enable-debug-command');
+  if (mode === 'yes' || (mode === 'local' && isLocalClient(ctx))) return;
+  fail(Err.debugDisabled);
+}
+
+/** C's atoi/strtod: the leading number of a string, 0 when there is none. */
+function atof(s: string): number {
+  const v = parseFloat(s);
+  return Number.isFinite(v) ? v : 0;
+}
+
+/** A string's encoding as OBJECT ENCODING reports it: int, embstr (<= 44 bytes) or raw. */
+export function stringEncoding(s: string): 'int' | 'embstr' | 'raw' {
+  if (s.length <= 20 && isStrictInt(s)) return 'int';
+  return s.length <= 44 ? 'embstr' : 'raw';
+}
+
+/** Bytes of an RDB length prefix. */
+function rdbLenLen(n: number): number {
+  if (n < 1 << 6) return 1;
+  if (n < 1 << 14) return 2;
+  return n <= 0xffffffff ? 5 : 9;
+}
+
+/** rdbSavedObjectLen for a string (without LZF compression, which nodis does not model). */
+function serializedLength(s: string): number {
+  if (s.length <= 11 && isStrictInt(s)) {
+    const v = Number(s);
+    if (v >= -128 && v <= 127) return 2;
+    if (v >= -32768 && v <= 32767) return 3;
+    if (v >= -2147483648 && v <= 2147483647) return 5;
+  }
+  return rdbLenLen(s.length) + s.length;
+}
+
+/** Server start time in ms (LASTSAVE is the start time until persistence exists). */
+function startedAt(ctx: CommandContext): number {
+  return ctx.server.admin.lastSave() * 1000;
+}
+
+/** DEBUG OBJECT's line: Redis prints the object's address; nodis a stable per-key stand-in. */
+function objectLine(ctx: CommandContext, key: string, v: Value): string {
+  const lru = Math.floor(ctx.server.clock.now() / 1000) & 0xffffff;
+  const addr = `0x7f${(hashKey(key) >>> 0).toString(16).padStart(8, '0')}`;
+  if (typeof v === 'string') {
+    // Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS): refcount INT_MAX, created at startup
+    const shared = v.length <= 4 && isStrictInt(v) && Number(v) >= 0;
+    const refcount = shared ? 2147483647 : 1;
+    const idle = shared ? Math.floor((ctx.server.clock.now() - startedAt(ctx)) / 1000) : 0;
+    return `Value at:${addr} refcount:${refcount} encoding:${stringEncoding(v)} serializedlength:${serializedLength(v)} lru:${lru} lru_seconds_idle:${idle}`;
+  }
+  return `Value at:${addr} refcount:1 encoding:${v.type} serializedlength:0 lru:${lru} lru_seconds_idle:0`;
+}
+
+/** DEBUG <subcommand> [args] */
+export const debug = defineCommand({
+  name: 'debug',
+  arity: -2,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  run(ctx, args) {
+    checkEnabled(ctx);
+    const sub = args[0].toLowerCase();
+    const n = args.length; // Redis's argc - 1
+    if (sub === 'help' && n === 1) return helpReply('DEBUG', DEBUG_HELP);
+    if (sub === 'sleep' && n === 2) {
+      // blocks the event loop on purpose, as Redis's nanosleep blocks the server
+      const ms = atof(args[1]) * 1000;
+      if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      return Reply.ok();
+    }
+    if (sub === 'set-active-expire' && n === 2) {
+      ctx.server.admin.setActiveExpire(Math.trunc(atof(args[1])) !== 0);
+      return Reply.ok();
+    }
+    if (sub === 'object' && n === 2) {
+      // no expiry check and no access-time update, as Redis's dictFind
+      const v = ctx.db.peek(args[1]);
+      if (v === undefined) fail(Err.noSuchKey);
+      return Reply.simple(objectLine(ctx, args[1], v));
+    }
+    return fail(Err.subcommandSyntax(args[0], 'debug'));
+  },
+});
+
+export const debugCommands: CommandSpec[] = [debug];

@@ -1,0 +1,200 @@
+/**
+ * Protocol edge cases against a real redis-server: the same bytes go to both servers and the
+ * full received bytes and whether the server closed the connection must match.
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasRedis, startRedis, type RedisOracle } from '../helpers/oracle.js';
+import { startTestServer, type TestServer } from '../helpers/start-server.js';
+
+interface Outcome {
+  bytes: string;
+  closed: boolean;
+}
+
+/** Sends data, then collects until the server closes or nothing arrived for idleMs. */
+function exchange(port: number, data: Buffer, idleMs = 250): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let timer: NodeJS.Timeout;
+    const s = net.connect({ port, host: '127.0.0.1' }, () => s.write(data));
+    const finish = (closed: boolean) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve({ bytes: Buffer.concat(chunks).toString('latin1'), closed });
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish(false), idleMs);
+    };
+    s.on('data', (c) => {
+      chunks.push(c);
+      arm();
+    });
+    s.on('error', () => {});
+    s.on('close', () => finish(true));
+    arm();
+  });
+}
+
+const L = (s: string) => Buffer.from(s, 'latin1');
+
+const cases: Array<[string, Buffer]> = [
+  ['non-$ element', L('*1\r\n+PING\r\n')],
+  ['non-$ high byte', L('*1\r\n\xff4\r\nPING\r\n')],
+  ['empty element header', L('*1\r\n\r\n')],
+  ['LF as element header', L('*1\r\n\n$4\r\n')],
+  ['commands before the bad frame run first', L('PING\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$1\r\na\r\n*1\r\n:1\r\n')],
+  ['multibulk length 3000000000', L('*3000000000\r\n')],
+  ['multibulk length INT_MAX is accepted (waits)', L('*2147483647\r\n')],
+  ['non-numeric multibulk length', L('*abc\r\n')],
+  ['multibulk length with leading zero', L('*01\r\n$4\r\nPING\r\n')],
+  ['multibulk length -0', L('*-0\r\n')],
+  ['multibulk length trailing junk', L('*1x\r\n')],
+  ['empty multibulk length', L('*\r\n')],
+  ['negative multibulk lengths are ignored', L('*-1\r\n*-5\r\n*0\r\nPING\r\n')],
+  ['negative bulk length', L('*1\r\n$-1\r\n')],
+  ['non-numeric bulk length', L('*1\r\n$abc\r\n')],
+  ['empty bulk length', L('*1\r\n$\r\n')],
+  ['bulk length with plus sign', L('*1\r\n$+4\r\nPING\r\n')],
+  ['bulk over proto-max-bulk-len', L('*1\r\n$1048577\r\n')],
+  ['bulk at proto-max-bulk-len waits', L('*1\r\n$1048576\r\n')],
+  ['huge bulk length', L('*1\r\n$99999999999999999999999\r\n')],
+  ['unchecked bytes after CR and after a body', L('*1\rX$4\rXPINGxxPING\r\n')],
+  ['NUL in a count header stalls', L('*1\0\r\n$4\r\nPING\r\n')],
+  ['NUL in an inline line stalls', L('ECHO a\0b\r\nPING\r\n')],
+  ['unbalanced double quote', L('ECHO "a\r\n')],
+  ['unbalanced single quote', L("ECHO 'a\r\n")],
+  ['closing quote followed by a letter', L('ECHO "a"b\r\n')],
+  ['inline escapes', L('ECHO "\\x41\\x4g\\q\\n"\r\nECHO \'\\x41\\\'\'\r\n')],
+  ['inline vertical tab inside a word', L('ECHO a\vb\r\nECHO "a"\v\r\n')],
+  ['inline with only CR', L('PING\rPING\r\n')],
+  ['too big inline request', L('a'.repeat(70000))],
+  ['too big mbulk count string', L('*' + '1'.repeat(70000))],
+  ['too big bulk count string', L('*1\r\n$' + '1'.repeat(70000))],
+  ['QUIT then a bad frame: no error reply', L('*1\r\n$4\r\nQUIT\r\n*1\r\n+x\r\n')],
+  ['inline QUIT then garbage', L('QUIT\r\n"unbalanced\r\n')],
+  ['unknown command then a bad frame', L('FOO bar\r\n*1\r\n$x\r\n')],
+  ['unknown command args are cut at 128 chars', L(`FOO ${'a'.repeat(100)} ${'b'.repeat(50)} c\r\nFOO a b c d e f g h i j k l m n o p q r s t u v w x y z\r\n`)],
+];
+
+const authCases: Array<[string, Buffer]> = [
+  ['unauthenticated multibulk length', L('*11\r\n')],
+  ['10 elements allowed before AUTH', L('*10\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n$1\r\na\r\n')],
+  ['unauthenticated bulk length', L('*1\r\n$16385\r\n')],
+  ['16384 bytes allowed before AUTH', L('*1\r\n$16384\r\n')],
+  ['NOAUTH for a command', L('PING\r\n')],
+  ['after an inline AUTH the limits are gone', L('AUTH secret\r\n*11\r\n$4\r\nECHO\r\n')],
+  ['a multibulk AUTH earlier in the same chunk counts', L('*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n*11\r\n$4\r\nECHO\r\n*1\r\n$16385\r\n')],
+  ['a failed AUTH keeps the limits', L('*2\r\n$4\r\nAUTH\r\n$5\r\nwrong\r\n*1\r\n$16385\r\n')],
+];
+
+describe.skipIf(!hasRedis)('protocol vs redis-server', () => {
+  let redis: RedisOracle;
+  let redisAuth: RedisOracle;
+  let nodis: TestServer;
+  let nodisAuth: TestServer;
+  beforeAll(async () => {
+    [redis, redisAuth, nodis, nodisAuth] = await Promise.all([
+      startRedis(['--proto-max-bulk-len', '1mb']),
+      startRedis(['--requirepass', 'secret']),
+      startTestServer({ 'proto-max-bulk-len': '1mb' }),
+      startTestServer({ requirepass: 'secret' }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.close(), redisAuth?.close(), nodis?.close(), nodisAuth?.close()]);
+  });
+
+  it('answers bad and odd frames byte for byte like Redis, and closes when Redis does', async () => {
+    const results = await Promise.all(
+      cases.map(async ([name, data]) => {
+        const [r, n] = await Promise.all([exchange(redis.port, data), exchange(nodis.port, data)]);
+        return { name, redis: r, nodis: n };
+      }),
+    );
+    for (const { name, redis: r, nodis: n } of results) expect({ name, ...n }).toEqual({ name, ...r });
+  });
+
+  it('applies the before-AUTH limits like Redis', async () => {
+    const results = await Promise.all(
+      authCases.map(async ([name, data]) => {
+        const [r, n] = await Promise.all([exchange(redisAuth.port, data), exchange(nodisAuth.port, data)]);
+        return { name, redis: r, nodis: n };
+      }),
+    );
+    for (const { name, redis: r, nodis: n } of results) expect({ name, ...n }).toEqual({ name, ...r });
+  });
+
+  it('applies a CONFIG SET proto-max-bulk-len from earlier in the same chunk', async () => {
+    const data = L('*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$18\r\nproto-max-bulk-len\r\n$3\r\n2mb\r\n*2\r\n$4\r\nECHO\r\n$1048577\r\n');
+    const [r, n] = await Promise.all([exchange(redis.port, data), exchange(nodis.port, data)]);
+    expect(n).toEqual(r);
+    const reset = L('CONFIG SET proto-max-bulk-len 1mb\r\n');
+    await Promise.all([exchange(redis.port, reset, 50), exchange(nodis.port, reset, 50)]);
+  });
+
+  it('encodes RESP3 replies like Redis (after HELLO 3)', async () => {
+    const session = async (port: number) => {
+      const s = net.connect({ port, host: '127.0.0.1' });
+      s.on('error', () => {});
+      await new Promise((r) => s.once('connect', r));
+      let got = '';
+      s.on('data', (d) => (got += d.toString('latin1')));
+      s.write('HELLO 3\r\n');
+      for (let i = 0; i < 100 && !got.includes('modules'); i++) await new Promise((r) => setTimeout(r, 10));
+      got = '';
+      s.write(
+        'PING\r\nECHO "a\\r\\nb"\r\nGET nokey\r\nCONFIG GET maxclients\r\nEXISTS a\r\nSUBSCRIBE ch\r\nPING\r\nPING x\r\nUNSUBSCRIBE\r\nFOO\r\n',
+      );
+      await new Promise((r) => setTimeout(r, 250));
+      s.destroy();
+      return got;
+    };
+    const [r, n] = await Promise.all([session(redis.port), session(nodis.port)]);
+    expect(r).toContain('>3');
+    expect(n).toBe(r);
+  });
+
+  it('closes a client over client-query-buffer-limit like Redis: earlier replies sent, then no reply', async () => {
+    const set = (v: string) => L(`CONFIG SET client-query-buffer-limit ${v}\r\n`);
+    // the requirepass pair runs with the default proto-max-bulk-len
+    const auth = L('AUTH secret\r\n');
+    const cfg = (v: string) => Buffer.concat([auth, set(v)]);
+    await Promise.all([exchange(redisAuth.port, cfg('1mb'), 50), exchange(nodisAuth.port, cfg('1mb'), 50)]);
+    const run = (port: number) =>
+      new Promise<Outcome>((resolve) => {
+        const chunks: Buffer[] = [];
+        const s = net.connect({ port, host: '127.0.0.1' }, () => {
+          s.write('AUTH secret\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2000000\r\n');
+          setTimeout(() => s.write(Buffer.alloc(1100 * 1024, 0x61)), 50);
+        });
+        s.on('error', () => {});
+        s.on('data', (c) => chunks.push(c));
+        const t = setTimeout(() => s.destroy(), 2000);
+        s.on('close', () => {
+          clearTimeout(t);
+          resolve({ bytes: Buffer.concat(chunks).toString('latin1'), closed: true });
+        });
+      });
+    const [r, n] = await Promise.all([run(redisAuth.port), run(nodisAuth.port)]);
+    expect(r).toEqual({ bytes: '+OK\r\n+PONG\r\n', closed: true });
+    expect(n).toEqual(r);
+    await Promise.all([exchange(redisAuth.port, cfg('1gb'), 50), exchange(nodisAuth.port, cfg('1gb'), 50)]);
+  });
+
+  it('keeps other clients working while one sends a bad frame', async () => {
+    for (const port of [redis.port, nodis.port]) {
+      const good = net.connect({ port, host: '127.0.0.1' });
+      await new Promise((r) => good.once('connect', r));
+      const bad = await exchange(port, L('*1\r\n$x\r\n'));
+      expect(bad.closed).toBe(true);
+      const reply = await new Promise<string>((resolve) => {
+        good.once('data', (d) => resolve(d.toString('latin1')));
+        good.write('PING\r\n');
+      });
+      expect(reply).toBe('+PONG\r\n');
+      good.destroy();
+    }
+  });
+});
