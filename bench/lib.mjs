@@ -70,7 +70,7 @@ function waitReady(child, pattern, name) {
  * drops the directives the CLI rejects, so the harness works while the config grows.
  * `nodeArgs` go to node itself (e.g. --cpu-prof).
  */
-export async function startNodis(port, { nodeArgs = [], extraArgs = [] } = {}) {
+export async function startNodis(port, { nodeArgs = [], extraArgs = [], main = path.join(ROOT, 'dist/main.js') } = {}) {
   const variants = [
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...extraArgs],
     ['--port', String(port), '--bind', '127.0.0.1', ...extraArgs],
@@ -78,7 +78,7 @@ export async function startNodis(port, { nodeArgs = [], extraArgs = [] } = {}) {
   ];
   let lastErr;
   for (const args of variants) {
-    const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist/main.js'), ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, main, ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -19,5 +19,18 @@ for (let i = 0; i < prof.samples.length; i++) {
   const key = `${cf.functionName || '(anon)'} ${cf.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${cf.lineNumber + 1}`;
   self.set(key, (self.get(key) ?? 0) + d);
 }
-const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-for (const [k, v] of rows) console.log(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+// inclusive time: each sample counts once for every distinct function on its stack
+const parent = new Map();
+for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const incl = new Map();
+const name = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.replace(/^.*\/(dist|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+for (let i = 0; i < prof.samples.length; i++) {
+  const seen = new Set();
+  for (let id = prof.samples[i]; id !== undefined; id = parent.get(id)) seen.add(name(byId.get(id)));
+  for (const k of seen) incl.set(k, (incl.get(k) ?? 0) + (dt[i] ?? 0));
+}
+const pct = (v) => `${((v / total) * 100).toFixed(1).padStart(5)}%`;
+console.log('self:');
+for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);
+console.log('\ninclusive (dist/ and node_modules/ only):');
+for (const [k, v] of [...incl.entries()].filter(([k]) => /dist\/|node_modules\//.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(v)}  ${k}`);

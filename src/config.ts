@@ -114,7 +114,7 @@ const LATER = { later: true } as const;
 
 const PROTECTED_ACTION = ['no', 'yes', 'local'] as const;
 const notBaseName = (what: string, kind: string) => (v: string) =>
-  v.includes('/') ? `${what} can't be a path, just a ${kind}` : null;
+  v.includes('/') || v.includes('\\') ? `${what} can't be a path, just a ${kind}` : null;
 
 // --- Special directives -----------------------------------------------------------------------
 
@@ -656,9 +656,9 @@ export class Config {
     if (!dir) throw new ConfigError('Bad directive or wrong number of arguments');
     if (!dir.multiArg && args.length !== 1) throw new ConfigError('wrong number of arguments');
     if (dir.name === 'save' && this.loadingFile) {
-      // Redis: the file's save lines replace the defaults once, then accumulate
+      // Redis: the file's save lines replace the defaults once, then accumulate; save "" clears
       const parsed = normalize(dir, args, '', this);
-      const prev = this.saveLoaded ? this.get('save') : '';
+      const prev = this.saveLoaded && parsed !== '' ? this.get('save') : '';
       this.saveLoaded = true;
       this.store(dir, [prev, parsed].filter((x) => x !== '').join(' '));
       return;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { Config, NODIS_VERSION, REDIS_VERSION } from './config.js';
 import { ConfigFileError, loadServerConfig, parseCommandLine } from './config-file.js';
-import { startServer, type ServerHandle } from './server/server.js';
+import type { ServerHandle } from './server/server.js';
 import { createLogger, type Logger } from './util/logger.js';
 
 const VERSION_LINE = `nodis v${NODIS_VERSION} (Redis ${REDIS_VERSION} compatible)`;
@@ -78,7 +78,11 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.get('loglevel'), file: config.get('logfile') });
   log.warn('oO0OoO0OoO0Oo nodis is starting oO0OoO0OoO0Oo');
   log.warn(`nodis version=${NODIS_VERSION} (Redis ${REDIS_VERSION} compatible), bits=64, node=${process.version}, pid=${process.pid}, just started`);
-  log.warn(config.file ? 'Configuration loaded' : `Warning: no config file specified, using the default config. In order to specify a config file use ${process.argv[1]} /path/to/redis.conf`);
+  if (argv.length === 0) {
+    log.warn(`Warning: no config file specified, using the default config. In order to specify a config file use ${process.argv[1]} /path/to/redis.conf`);
+  } else {
+    log.warn('Configuration loaded');
+  }
   if (config.getBool('daemonize')) {
     log.warn('daemonize yes is not supported: nodis stays in the foreground with its own PID (use your supervisor to background it)');
   }
@@ -86,6 +90,8 @@ async function main(): Promise<void> {
 
   let server: ServerHandle;
   try {
+    // loaded only now: --version, --help and config errors answer without loading the server
+    const { startServer } = await import('./server/server.js');
     server = await startServer({ baseConfig: config, logger: log });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -9,6 +9,7 @@ import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
 import { isStrictInt, isWord, parseInteger } from './args.js';
 import type { CommandContext } from './context.js';
+import { readString } from './strings.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
 const POPCOUNT = new Uint8Array(256);
@@ -79,7 +80,7 @@ export const getbit = defineCommand({
   keys: { first: 1, last: 1, step: 1 },
   run(ctx, [key, offsetArg]) {
     const offset = parseBitOffset(ctx, offsetArg, false, 0);
-    const v = ctx.db.getString(key);
+    const v = readString(ctx, key);
     if (v === undefined) return 0;
     const byte = Math.floor(offset / 8);
     if (byte >= v.length) return 0;
@@ -96,7 +97,7 @@ export const bitcount = defineCommand({
   flags: ['readonly'],
   keys: { first: 1, last: 1, step: 1 },
   run(ctx, args) {
-    const p = ctx.db.getString(args[0]);
+    const p = readString(ctx, args[0]);
     if (p === undefined) return 0;
     const strlen = p.length;
     let start: number;
@@ -163,7 +164,7 @@ export const bitpos = defineCommand({
   run(ctx, args) {
     const bit = parseInteger(args[1]);
     if (bit !== 0 && bit !== 1) fail(Err.bitArgument);
-    const p = ctx.db.getString(args[0]);
+    const p = readString(ctx, args[0]);
     if (p === undefined) return bit ? -1 : 0;
     const strlen = p.length;
     let start: number;
@@ -251,7 +252,7 @@ export const bitop = defineCommand({
     const src: string[] = new Array(n);
     let maxlen = 0;
     for (let j = 0; j < n; j++) {
-      const v = db.getString(args[j + 2]);
+      const v = readString(ctx, args[j + 2]);
       src[j] = v ?? '';
       if (src[j].length > maxlen) maxlen = src[j].length;
     }
@@ -424,7 +425,7 @@ function bitfieldGeneric(ctx: CommandContext, args: string[], readonlyCmd: boole
   let buf: Buffer | null = null;
   let grown = false;
   if (readonly) {
-    src = db.getString(key);
+    src = readString(ctx, key);
   } else {
     if (readonlyCmd) fail(Err.bitfieldRoOnlyGet);
     src = db.getString(key);

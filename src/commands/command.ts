@@ -250,6 +250,27 @@ function keysFromSpecs(fullName: string, argv: string[]): Map<number, Reply> {
   return out;
 }
 
+/**
+ * Key flags of the two commands whose key spec says variable_flags: Redis computes them from
+ * the arguments (setGetKeys, bitfieldGetKeys).
+ */
+const VARIABLE_KEY_FLAGS: Record<string, (argv: string[]) => string[]> = {
+  set(argv) {
+    for (let i = 3; i < argv.length; i++) if (isWord(argv[i], 'get')) return ['RW', 'access', 'update'];
+    return ['OW', 'update'];
+  },
+  bitfield(argv) {
+    for (let i = 2; i < argv.length; i++) {
+      const rem = argv.length - i - 1;
+      const a = argv[i].toLowerCase();
+      if (a === 'get' && rem >= 2) i += 2;
+      else if ((a === 'set' || a === 'incrby') && rem >= 3) return ['RW', 'access', 'update'];
+      else if (a === 'overflow' && rem >= 1) i += 1;
+    }
+    return ['RO', 'access'];
+  },
+};
+
 // --- Subcommands ---
 
 const COMMAND_HELP = [
@@ -373,6 +394,11 @@ const getkeysAndFlagsSub = defineCommand({
     const spec = checkedCall(ctx, argv);
     const idx = keyIndexes(spec, argv);
     if (idx.length === 0 && !spec.flags.includes('no_mandatory_keys')) fail(Err.invalidCommandArguments);
+    const variable = VARIABLE_KEY_FLAGS[spec.fullName];
+    if (variable !== undefined) {
+      const set = Reply.set(variable(argv).map((f) => Reply.simple(f)));
+      return Reply.array(idx.map((i) => Reply.array([argv[i], set])));
+    }
     const flags = keysFromSpecs(spec.fullName, argv);
     return Reply.array(idx.map((i) => Reply.array([argv[i], flags.get(i) ?? EMPTY_SET])));
   },

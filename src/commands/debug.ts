@@ -28,7 +28,8 @@ const DEBUG_HELP = [
 function isLocalClient(ctx: CommandContext): boolean {
   const addr = ctx.server.clients.byId(ctx.client.id)?.addr;
   if (addr === undefined) return true; // internal clients (replay, tests)
-  return addr.startsWith('127.') || addr.startsWith('[::1]') || addr.startsWith('::1') || addr.startsWith('/') || addr.startsWith('::ffff:127.');
+  if (addr.startsWith('/')) return true; // unix socket clients are "/unixsocket:0", as in Redis
+  return addr.startsWith('127.') || addr.startsWith('[::1]:') || addr.startsWith('[::ffff:127.');
 }
 
 function checkEnabled(ctx: CommandContext): void {

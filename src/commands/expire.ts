@@ -39,6 +39,15 @@ function parseExpireFlags(args: string[]): number {
   return flags;
 }
 
+/** lazyfree-lazy-expire: Redis then propagates a past-time EXPIRE as UNLINK instead of DEL. */
+function lazyExpire(ctx: CommandContext): boolean {
+  try {
+    return ctx.server.config.getBool('lazyfree-lazy-expire');
+  } catch {
+    return false;
+  }
+}
+
 /**
  * expireGenericCommand: `relative` adds the current time; `seconds` scales by 1000.
  * Overflow checks are done on int64 exactly as Redis does, hence bigint.
@@ -72,7 +81,7 @@ function expireGeneric(ctx: CommandContext, args: string[], relative: boolean, s
   if (whenMs <= now && !ctx.replaying && db.env.deleteExpired) {
     db.delete(key);
     ctx.dirty++;
-    ctx.propagateAs = [['DEL', key]];
+    ctx.propagateAs = [[lazyExpire(ctx) ? 'UNLINK' : 'DEL', key]];
     ctx.server.notify('g', 'del', key, db.id);
     return 1;
   }

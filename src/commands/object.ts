@@ -112,8 +112,19 @@ function objectSub(name: string, run: (ctx: CommandContext, v: Value) => Reply):
 
 const objectEncoding = objectSub('encoding', (_ctx, v) => encodingOf(v));
 
-const objectRefcount = objectSub('refcount', (_ctx, v) => {
-  if (typeof v === 'string' && stringEncoding(v) === 'int') {
+/** Redis stops sharing small integers when maxmemory is set with an LRU/LFU policy (per-object clocks). */
+function sharesIntegers(ctx: CommandContext): boolean {
+  const policy = maxmemoryPolicy(ctx);
+  if (!policy.includes('lru') && !policy.includes('lfu')) return true;
+  try {
+    return ctx.server.config.getNumber('maxmemory') === 0;
+  } catch {
+    return true;
+  }
+}
+
+const objectRefcount = objectSub('refcount', (ctx, v) => {
+  if (typeof v === 'string' && stringEncoding(v) === 'int' && sharesIntegers(ctx)) {
     const n = Number(v);
     if (n >= 0 && n < OBJ_SHARED_INTEGERS) return SHARED_REFCOUNT;
   }

@@ -52,8 +52,9 @@ export const flushdb = defineCommand({
   flags: ['write', 'may_replicate'],
   run(ctx, args) {
     checkFlushMode(args);
-    ctx.db.flush(); // invalidates WATCHes on keys it held
-    ctx.dirty++;
+    const removed = ctx.db.flush(); // invalidates WATCHes on keys it held
+    // Redis adds the keys removed to dirty and always propagates FLUSHDB, even on an empty db
+    ctx.dirty += Math.max(1, removed);
     return Reply.ok();
   },
 });
@@ -65,8 +66,9 @@ export const flushall = defineCommand({
   flags: ['write', 'may_replicate'],
   run(ctx, args) {
     checkFlushMode(args);
-    for (const db of ctx.server.keyspace.dbs) db.flush();
-    ctx.dirty++;
+    let removed = 0;
+    for (const db of ctx.server.keyspace.dbs) removed += db.flush();
+    ctx.dirty += removed + 1; // as Redis's flushAllDataAndResetRDB
     return Reply.ok();
   },
 });

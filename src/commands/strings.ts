@@ -4,6 +4,8 @@
  * (page hooks, WATCH) and is propagated by the dispatcher from ctx.dirty / ctx.propagateAs,
  * with relative times made absolute as Redis 7.0 does.
  */
+import { WrongTypeError } from '../keyspace/db.js';
+import type { Value } from '../keyspace/value.js';
 import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
 import { incrByFloat } from '../util/long-double.js';
@@ -15,6 +17,26 @@ const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
 // --- Shared helpers ---
+
+/**
+ * Redis's lookupKeyRead: the live value, counting a keyspace hit or miss (INFO stats) and
+ * publishing 'keymiss' on a miss. Write lookups (lookupKeyWrite) use ctx.db directly: no stats.
+ */
+export function readValue(ctx: CommandContext, key: string): Value | undefined {
+  const v = ctx.db.get(key);
+  if (v === undefined) {
+    ctx.server.admin.stats.keyspaceMisses++;
+    ctx.server.notify('m', 'keymiss', key, ctx.db.id);
+  } else ctx.server.admin.stats.keyspaceHits++;
+  return v;
+}
+
+/** readValue for a string: throws WrongTypeError for another type. */
+export function readString(ctx: CommandContext, key: string): string | undefined {
+  const v = readValue(ctx, key);
+  if (v === undefined || typeof v === 'string') return v;
+  throw new WrongTypeError(key, v.type);
+}
 
 /** Stores a value as Redis's setKey does (TTL cleared unless keepTtl), with the 'new' event. */
 function setKey(ctx: CommandContext, key: string, value: string, keepTtl: boolean): void {
@@ -43,7 +65,7 @@ export const get = defineCommand({
   flags: ['readonly', 'fast'],
   keys: { first: 1, last: 1, step: 1 },
   run(ctx, args) {
-    const v = ctx.db.getString(args[0]);
+    const v = readString(ctx, args[0]);
     return v === undefined ? null : v;
   },
 });
@@ -119,7 +141,7 @@ function setGeneric(
   let old: string | undefined;
   let found: boolean;
   if (flags & F_GET) {
-    old = db.getString(key); // WRONGTYPE before anything changes
+    old = readString(ctx, key); // WRONGTYPE before anything changes
     found = old !== undefined;
   } else {
     found = db.get(key) !== undefined;
@@ -202,7 +224,7 @@ export const getset = defineCommand({
   flags: ['write', 'denyoom', 'fast'],
   keys: { first: 1, last: 1, step: 1 },
   run(ctx, [key, value]) {
-    const old = ctx.db.getString(key);
+    const old = readString(ctx, key);
     setKey(ctx, key, value, false);
     ctx.server.notify('$', 'set', key, ctx.db.id);
     ctx.dirty++;
@@ -218,7 +240,7 @@ export const getdel = defineCommand({
   flags: ['write', 'fast'],
   keys: { first: 1, last: 1, step: 1 },
   run(ctx, [key]) {
-    const v = ctx.db.getString(key);
+    const v = readString(ctx, key);
     if (v === undefined) return null;
     if (ctx.db.delete(key)) {
       ctx.propagateAs = [['DEL', key]];
@@ -239,7 +261,7 @@ export const getex = defineCommand({
     const { flags, expire } = parseExtendedArgs(args, 1, false);
     const db = ctx.db;
     const key = args[0];
-    const v = db.getString(key);
+    const v = readString(ctx, key);
     if (v === undefined) return null;
     const now = ctx.server.clock.now();
     let when = 0;
@@ -276,7 +298,7 @@ export const mget = defineCommand({
     const db = ctx.db;
     const out: Reply[] = new Array(args.length);
     for (let i = 0; i < args.length; i++) {
-      const v = db.get(args[i]);
+      const v = readValue(ctx, args[i]);
       out[i] = typeof v === 'string' ? v : null;
     }
     return out;
@@ -351,7 +373,7 @@ export const strlen = defineCommand({
   flags: ['readonly', 'fast'],
   keys: { first: 1, last: 1, step: 1 },
   run(ctx, [key]) {
-    const v = ctx.db.getString(key);
+    const v = readString(ctx, key);
     return v === undefined ? 0 : v.length;
   },
 });
@@ -431,7 +453,7 @@ export const decrby = defineCommand({
   run(ctx, [key, by]) {
     const d = parseIncrement(by);
     if (d === INT64_MIN) fail(Err.decrementOverflow);
-    return incrDecr(ctx, key, typeof d === 'number' ? -d : -d);
+    return incrDecr(ctx, key, typeof d === 'number' ? 0 - d : -d); // 0 - d: never -0
   },
 });
 
@@ -459,7 +481,7 @@ export const incrbyfloat = defineCommand({
 function getrangeRun(ctx: CommandContext, [key, startArg, endArg]: string[]): Reply {
   let start = parseInteger(startArg);
   let end = parseInteger(endArg);
-  const v = ctx.db.getString(key);
+  const v = readString(ctx, key);
   if (v === undefined) return '';
   const len = v.length;
   if (start < 0 && end < 0 && start > end) return '';
@@ -526,8 +548,8 @@ export const lcs = defineCommand({
   flags: ['readonly'],
   keys: { first: 1, last: 2, step: 1 },
   run(ctx, args) {
-    const va = ctx.db.get(args[0]);
-    const vb = ctx.db.get(args[1]);
+    const va = readValue(ctx, args[0]);
+    const vb = readValue(ctx, args[1]);
     if ((va !== undefined && typeof va !== 'string') || (vb !== undefined && typeof vb !== 'string')) {
       fail(Err.lcsNotStrings);
     }

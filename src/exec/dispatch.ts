@@ -47,8 +47,18 @@ export class Dispatcher implements Executor {
   ) {}
 
   lookup(name: string): CommandSpec | undefined {
-    return this.table.get(name) ?? this.table.get(name.toLowerCase());
+    const spec = this.table.get(name);
+    if (spec !== undefined) return spec;
+    // clients send upper case ("SET"): remember such spellings rather than lowercase each time
+    const known = this.spellings.get(name);
+    if (known !== undefined) return known;
+    const lower = this.table.get(name.toLowerCase());
+    if (lower !== undefined && this.spellings.size < 1024) this.spellings.set(name, lower);
+    return lower;
   }
+
+  /** Non-lowercase spellings of command names seen so far (bounded). */
+  private readonly spellings = new Map<string, CommandSpec>();
 
   /** Resolves argv to a spec (subcommand included) or an error text. */
   resolve(argv: string[]): CommandSpec | string {

@@ -6,6 +6,8 @@
  */
 
 const SLAB_SIZE = 64 * 1024;
+/** Up to this length strings are copied by a JS loop rather than a native call. */
+const SHORT = 48;
 
 export class OutputBuffer {
   private slab: Buffer = Buffer.allocUnsafe(SLAB_SIZE);
@@ -34,7 +36,16 @@ export class OutputBuffer {
 
   /** ASCII text (protocol framing, numbers). */
   ascii(s: string): void {
-    this.reserve(s.length);
+    const n = s.length;
+    this.reserve(n);
+    if (n <= SHORT) {
+      // a JS loop beats the native call for the short strings framing is made of
+      const slab = this.slab;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) slab[p++] = s.charCodeAt(i);
+      this.pos = p;
+      return;
+    }
     this.pos += this.slab.asciiWrite(s, this.pos);
   }
 
@@ -43,7 +54,45 @@ export class OutputBuffer {
     const n = s.length;
     if (n > SLAB_SIZE) return this.bigBuffer(Buffer.from(s, 'latin1'));
     this.reserve(n);
+    if (n <= SHORT) {
+      const slab = this.slab;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) slab[p++] = s.charCodeAt(i);
+      this.pos = p;
+      return;
+    }
     this.pos += this.slab.latin1Write(s, this.pos);
+  }
+
+  /**
+   * A RESP line made of a type byte and a safe integer (`$5\r\n`, `*2\r\n`, `:-1\r\n`), written
+   * without building a string.
+   */
+  header(type: number, n: number): void {
+    this.reserve(24);
+    const slab = this.slab;
+    let p = this.pos;
+    slab[p++] = type;
+    if (n < 0) {
+      slab[p++] = 45; // '-'
+      n = -n;
+    }
+    if (n < 10) {
+      slab[p++] = 48 + n;
+    } else {
+      let digits = 1;
+      for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+      p += digits;
+      for (let i = p - 1; n >= 10; i--) {
+        const q = Math.floor(n / 10);
+        slab[i] = 48 + (n - q * 10);
+        n = q;
+      }
+      slab[p - digits] = 48 + n;
+    }
+    slab[p++] = 13;
+    slab[p++] = 10;
+    this.pos = p;
   }
 
   /** UTF-8 text (log-like replies: INFO, CLIENT LIST are ASCII anyway). */

@@ -29,12 +29,13 @@ function sanitizeLine(s: string): string {
 export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): void {
   switch (typeof reply) {
     case 'string':
-      out.ascii(`$${reply.length}\r\n`);
+      out.header(36 /* $ */, reply.length);
       out.latin1(reply);
       out.ascii('\r\n');
       return;
     case 'number':
-      out.ascii(`:${reply}\r\n`);
+      if (Number.isSafeInteger(reply)) out.header(58 /* : */, reply);
+      else out.ascii(`:${reply}\r\n`);
       return;
     case 'bigint':
       out.ascii(`:${reply}\r\n`);
@@ -47,7 +48,7 @@ export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): vo
   if (reply === null) {
     out.ascii(proto === 3 ? '_\r\n' : '$-1\r\n');
   } else if (Array.isArray(reply)) {
-    out.ascii(`*${reply.length}\r\n`);
+    out.header(42 /* * */, reply.length);
     for (let i = 0; i < reply.length; i++) writeReply(out, reply[i], proto);
   } else if (Buffer.isBuffer(reply)) {
     out.ascii(`$${reply.length}\r\n`);

@@ -191,6 +191,7 @@ export class RequestReader {
     const stop = (result: FeedResult): FeedResult => {
       // the requests before the bad frame run (and are answered) before the error
       if (this.state !== State.Inline) feedParser(this.frameStart);
+      if (this.closed) return OK; // a QUIT among them ended the conversation: Redis reads no further
       this.closed = true;
       return result;
     };

@@ -24,8 +24,21 @@ export class ConfigService implements ConfigOps {
   /** A logger created silent (tests) stays silent whatever loglevel says. */
   private readonly silentLog: boolean;
 
+  /** Subsystems' reactions to CONFIG SET (appendonly, maxmemory, ...), see onSet(). */
+  private readonly appliers: Array<{ names: ReadonlySet<string>; apply: () => string | null }> = [];
+
   constructor(private readonly core: ServerCore) {
     this.silentLog = core.log.level === 'silent';
+  }
+
+  /**
+   * Registers what to do after CONFIG SET changed one of `names` (canonical names). `apply`
+   * returns null, or an error text: then every value of that CONFIG SET is restored and the
+   * client gets "ERR CONFIG SET failed (possibly related to argument '<name>') - <text>", as
+   * Redis's apply functions (e.g. "Unable to turn on AOF. Check server logs.").
+   */
+  onSet(names: readonly string[], apply: () => string | null): void {
+    this.appliers.push({ names: new Set(names), apply });
   }
 
   /**
@@ -79,12 +92,29 @@ export class ConfigService implements ConfigOps {
         throw new CommandError(Err.configSetFailed(pairs[i][0].toLowerCase(), reason));
       }
     }
+    const restore = () => {
+      for (let j = dirs.length - 1; j >= 0; j--) config.set(dirs[j].name, old[j]);
+      this.applyAll();
+    };
     try {
       this.applyAll();
     } catch (e) {
-      for (let j = dirs.length - 1; j >= 0; j--) config.set(dirs[j].name, old[j]);
-      this.applyAll();
+      restore();
       throw new CommandError(Err.configSetFailed(pairs[0][0].toLowerCase(), e instanceof Error ? e.message : String(e)));
+    }
+    // Each applier once, for the first changed directive it watches (Redis's apply_fns); on a
+    // failure the old values are restored and the appliers that ran are run again on them
+    const ran: Array<() => string | null> = [];
+    for (const a of this.appliers) {
+      const i = dirs.findIndex((d, k) => a.names.has(d.name) && config.get(d.name) !== old[k]);
+      if (i === -1) continue;
+      const err = a.apply();
+      if (err !== null) {
+        restore();
+        for (const r of ran) r();
+        throw new CommandError(Err.configSetFailed(dirs[i].name, err));
+      }
+      ran.push(a.apply);
     }
   }
 

@@ -20,6 +20,8 @@ export class Connection {
   private readonly out = new OutputBuffer();
   private closing = false;
   private closed = false;
+  /** A protocol error went unanswered (CLIENT REPLY OFF): input is ignored from then on. */
+  private deaf = false;
   /** socket.end() was called (closing after the pending replies). */
   private ending = false;
   private flushScheduled = false;
@@ -69,7 +71,7 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closing) return;
+    if (this.closing || this.deaf) return;
     this.core.stats.totalNetInput += chunk.length;
     this.client.lastInteraction = this.core.clock.now();
     const r = this.reader.feed(chunk);
@@ -80,8 +82,16 @@ export class Connection {
         return;
       }
       this.core.log.debug({ client: this.client.addr, error: r.message }, 'protocol error');
-      writeReply(this.out, new ErrorReply(r.message), this.client.resp);
       this.core.stats.errorReplies++;
+      if (this.client.replyMode !== 'on') {
+        // CLIENT REPLY OFF/SKIP silences the error; Redis then never gets to close the client
+        // (it closes after the last reply is written) and reads nothing more from it
+        this.write(new ErrorReply(r.message));
+        this.deaf = true;
+        this.flush();
+        return;
+      }
+      this.write(new ErrorReply(r.message));
       this.closeAfterReply();
     } else if (r.kind === 'query-buffer-limit') {
       this.core.log.warn({ client: this.client.addr }, 'Closing client that reached max query buffer length');

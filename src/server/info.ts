@@ -337,10 +337,28 @@ function errorstatsSection(core: ServerCore): string[] {
   return lines;
 }
 
+/** Keys sampled for avg_ttl (Redis estimates it from active expiry's samples). */
+const AVG_TTL_SAMPLE = 32;
+
+/** Average remaining TTL in ms over a few keys of the expiry index; 0 when none. */
+function avgTtl(expires: ReadonlyMap<string, number>, now: number): number {
+  let sum = 0;
+  let n = 0;
+  for (const when of expires.values()) {
+    if (when > now) {
+      sum += when - now;
+      n++;
+    }
+    if (n >= AVG_TTL_SAMPLE) break;
+  }
+  return n === 0 ? 0 : Math.round(sum / n);
+}
+
 function keyspaceSection(core: ServerCore): string[] {
   const lines: string[] = [];
+  const now = core.clock.now();
   for (const db of core.keyspace.dbs) {
-    if (db.size > 0) lines.push(`db${db.id}:keys=${db.size},expires=${db.expires.size},avg_ttl=0`);
+    if (db.size > 0) lines.push(`db${db.id}:keys=${db.size},expires=${db.expires.size},avg_ttl=${avgTtl(db.expires, now)}`);
   }
   return lines;
 }

@@ -134,7 +134,8 @@ export class ServerCore {
 
   private keyExpired(db: Db, key: string): void {
     this.stats.expiredKeys++;
-    this.propagator.propagate(db.id, ['DEL', key]);
+    // as Redis's propagateDeletion: UNLINK when lazyfree-lazy-expire is on
+    this.propagator.propagate(db.id, [this.config.getBool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
     this.notifier.notify('x', 'expired', key, db.id);
   }
 

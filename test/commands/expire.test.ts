@@ -69,6 +69,25 @@ describe('EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT', () => {
     expect(await c.exists('k')).toBe(0);
   });
 
+  it('with lazyfree-lazy-expire a past time is propagated as UNLINK', async () => {
+    await c.config('SET', 'lazyfree-lazy-expire', 'yes');
+    try {
+      await c.set('k', 'v');
+      propagated.length = 0;
+      expect(await c.pexpire('k', -10)).toBe(1);
+      expect(propagated).toEqual([['UNLINK', 'k']]);
+      server.core.activeExpireEnabled = false;
+      await c.set('k', 'v', 'PX', 1);
+      await sleep(5);
+      propagated.length = 0;
+      expect(await c.get('k')).toBe(null);
+      expect(propagated).toEqual([['UNLINK', 'k']]);
+    } finally {
+      server.core.activeExpireEnabled = true;
+      await c.config('SET', 'lazyfree-lazy-expire', 'no');
+    }
+  });
+
   it('NX / XX / GT / LT', async () => {
     await c.set('k', 'v');
     expect(await c.expire('k', 100, 'XX')).toBe(0);

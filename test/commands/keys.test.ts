@@ -242,6 +242,22 @@ describe('OBJECT / MEMORY', () => {
     await expect(c.object('FREQ', 'o')).rejects.toThrow('ERR An LFU maxmemory policy is not selected');
   });
 
+  it('with an LFU policy FREQ answers 0 and IDLETIME errors; LRU with maxmemory unshares integers', async () => {
+    await c.set('o', '5');
+    await c.config('SET', 'maxmemory-policy', 'allkeys-lfu');
+    try {
+      expect(await c.object('FREQ', 'o')).toBe(0);
+      await expect(c.object('IDLETIME', 'o')).rejects.toThrow('ERR An LRU maxmemory policy is not selected, access time not tracked.');
+      await c.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      expect(await c.object('REFCOUNT', 'o')).toBe(2147483647);
+      await c.config('SET', 'maxmemory', '1000000000');
+      expect(await c.object('REFCOUNT', 'o')).toBe(1);
+    } finally {
+      await c.config('SET', 'maxmemory-policy', 'noeviction');
+      await c.config('SET', 'maxmemory', '0');
+    }
+  });
+
   it('MEMORY USAGE gives Redis-like sizes', async () => {
     await c.set('k', 'v');
     expect(await c.memory('USAGE', 'k')).toBe(64);

@@ -2,6 +2,8 @@
  * Server administration commands: DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, TIME, LASTSAVE, SHUTDOWN,
  * MONITOR, SLOWLOG, LATENCY, DEBUG, and the scripting stand-ins (FUNCTION, SCRIPT, EVAL*, FCALL*).
  */
+import os from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
@@ -198,6 +200,18 @@ describe('LATENCY', () => {
     expect(await err(r.call('latency', 'foo'))).toBe("ERR unknown subcommand 'foo'. Try LATENCY HELP.");
   });
 
+  it('records a slow command as a "command" event once latency-monitor-threshold is set', async () => {
+    await r.call('latency', 'reset');
+    await r.call('config', 'set', 'latency-monitor-threshold', '10');
+    await r.call('debug', 'sleep', '0.03');
+    const latest = (await r.call('latency', 'latest')) as unknown[][];
+    expect(latest.map((e) => e[0])).toEqual(['command']);
+    expect(latest[0][2]).toBeGreaterThanOrEqual(30);
+    expect(await r.call('latency', 'doctor')).toMatch(/^Dave, I have observed latency spikes/);
+    await r.call('config', 'set', 'latency-monitor-threshold', '0');
+    await r.call('latency', 'reset');
+  });
+
   it('records command events when latency-monitor-threshold is set', async () => {
     const admin = server.core.admin;
     admin.latencyAddSample('command', 120);
@@ -268,11 +282,16 @@ describe('DEBUG', () => {
     expect(await err(c.call('debug', 'sleep', '0'))).toMatch(/^ERR DEBUG command not allowed\. If the enable-debug-command/);
     c.disconnect();
     await s.close();
-    const local = await startTestServer({ 'enable-debug-command': 'local' });
+    const sock = path.join(os.tmpdir(), `nodis-debug-${process.pid}.sock`);
+    const local = await startTestServer({ 'enable-debug-command': 'local', unixsocket: sock });
     const lc = new Redis({ port: local.port, lazyConnect: true, maxRetriesPerRequest: 0 });
     await lc.connect();
     expect(await lc.call('debug', 'sleep', '0')).toBe('OK');
     lc.disconnect();
+    const uc = new Redis({ path: sock, lazyConnect: true, maxRetriesPerRequest: 0 });
+    await uc.connect();
+    expect(await uc.call('debug', 'sleep', '0')).toBe('OK');
+    uc.disconnect();
     await local.close();
   });
 });
@@ -319,5 +338,37 @@ describe('scripting stand-ins', () => {
     expect(await err(r.call('script', 'kill'))).toBe('NOTBUSY No scripts in execution right now.');
     expect(await err(r.call('script', 'flush', 'x'))).toBe('ERR SCRIPT FLUSH only support SYNC|ASYNC option');
     expect(await err(r.call('script', 'exists'))).toBe("ERR wrong number of arguments for 'script|exists' command");
+  });
+});
+
+describe('SLOWLOG redaction', () => {
+  it('hides AUTH, HELLO AUTH and sensitive CONFIG SET arguments as Redis does', () => {
+    const log = server.core.slowlog;
+    log.reset();
+    log.record(20000, ['AUTH', 'user', 'pw'], 'a', '', 1);
+    log.record(20000, ['HELLO', '3', 'AUTH', 'default', 'pw', 'SETNAME', 'x'], 'a', '', 1);
+    log.record(20000, ['config', 'set', 'requirepass', 'pw', 'maxclients', '10'], 'a', '', 1);
+    const [config, hello, auth] = log.get(3);
+    expect(auth.argv).toEqual(['AUTH', '(redacted)', '(redacted)']);
+    expect(hello.argv).toEqual(['HELLO', '3', 'AUTH', '(redacted)', '(redacted)', 'SETNAME', 'x']);
+    expect(config.argv).toEqual(['config', 'set', 'requirepass', '(redacted)', 'maxclients', '10']);
+    log.reset();
+  });
+});
+
+describe('Slowlog limits', () => {
+  it('reads limits through the callback until configure() caches them', async () => {
+    const { Slowlog } = await import('../../src/server/slowlog.js');
+    const log = new Slowlog(() => ({ slowerThanUs: 0, maxLen: 1 }));
+    log.record(1, ['a'], '', '', 1);
+    log.record(1, ['b'], '', '', 1);
+    expect(log.get(-1).map((e) => e.argv[0])).toEqual(['b']);
+    log.configure(100, 2);
+    log.record(50, ['fast'], '', '', 1);
+    log.record(150, ['slow'], '', '', 1);
+    expect(log.get(-1).map((e) => e.argv[0])).toEqual(['slow', 'b']);
+    log.configure(-1, 2);
+    log.record(1e9, ['off'], '', '', 1);
+    expect(log.len()).toBe(2);
   });
 });

@@ -3,7 +3,7 @@
  * (built by `npm test`'s pretest; built here when missing), banner with ' PID: ',
  * 'Ready to accept connections', options, config files, errors, signals and the pidfile.
  */
-import { execSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, execSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,22 +57,26 @@ async function startCli(args: string[], opts: { input?: string } = {}): Promise<
   return { proc, out: () => out, exited };
 }
 
-function runCli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [main, ...args], { cwd: tmp, input, encoding: 'latin1', timeout: 10000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+/** Runs the CLI to completion (for the cases that exit at once). */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [main, ...args], { cwd: tmp, encoding: 'latin1', timeout: 10000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+    child.stdin?.end();
+  });
 }
 
 describe('nodis-server', () => {
-  it('--version and -v print the version', () => {
-    for (const flag of ['--version', '-v']) {
-      const r = runCli([flag]);
+  it('--version and -v print the version', async () => {
+    for (const r of await Promise.all([runCli(['--version']), runCli(['-v'])])) {
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('nodis v0.1.0 (Redis 7.0.15 compatible)\n');
     }
   });
 
-  it('--help prints the usage', () => {
-    const r = runCli(['--help']);
+  it('--help prints the usage', async () => {
+    const r = await runCli(['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Usage: nodis-server [/path/to/redis.conf] [options] [-]');
     expect(r.stdout).toContain('--port 7777');
@@ -136,22 +140,27 @@ describe('nodis-server', () => {
     expect(await s.exited).toBe(0);
   });
 
-  it('exits 1 with the FATAL message for a bad directive or value', () => {
+  it('exits 1 with the FATAL message for a bad directive or value', async () => {
     const conf = path.join(tmp, 'bad.conf');
     fs.writeFileSync(conf, 'port 7000\n# c\n\nbogus   x  "y z"\n');
-    const r = runCli([conf]);
+    const [r, v, m, missing] = await Promise.all([
+      runCli([conf]),
+      runCli(['--port', 'abc']),
+      runCli(['--loadmodule', '/x.so']),
+      runCli([path.join(tmp, 'missing.conf')]),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\nReading the configuration file, at line 4\n>>> 'bogus   x  \"y z\"'\nBad directive or wrong number of arguments\n",
     );
     expect(r.stderr).toContain(conf);
-    const v = runCli(['--port', 'abc']);
+
     expect(v.code).toBe(1);
     expect(v.stderr).toContain(">>> 'port \"abc\"'\nargument couldn't be parsed into an integer\n");
-    const m = runCli(['--loadmodule', '/x.so']);
+
     expect(m.code).toBe(1);
     expect(m.stderr).toContain('Modules are not supported by nodis');
-    const missing = runCli([path.join(tmp, 'missing.conf')]);
+
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("Fatal error, can't open config file");
   });

@@ -90,6 +90,20 @@ describe('CONFIG SET', () => {
     expect(server.core.notifier.enabled).toBe(false);
   });
 
+  it('runs registered appliers, restoring every value when one fails', async () => {
+    const seen: string[] = [];
+    server.core.configService.onSet(['appendonly'], () => {
+      seen.push(server.core.config.get('appendonly'));
+      return server.core.config.get('appendonly') === 'yes' ? 'Unable to turn on AOF. Check server logs.' : null;
+    });
+    expect(await run(c, 'config', 'set', 'timeout', '5', 'appendonly', 'yes')).toBe(
+      "ERROR: ERR CONFIG SET failed (possibly related to argument 'appendonly') - Unable to turn on AOF. Check server logs.",
+    );
+    expect(await run(c, 'config', 'get', 'timeout', 'appendonly')).toEqual(['timeout', '0', 'appendonly', 'no']);
+    expect(await run(c, 'config', 'set', 'appendonly', 'no', 'timeout', '0')).toBe('OK');
+    expect(seen).toEqual(['yes']); // not called when the value did not change
+  });
+
   it('allows protected configs only as enable-protected-configs says', async () => {
     expect(await run(c, 'config', 'set', 'dir', server.dir)).toBe(
       "ERROR: ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config",
@@ -251,6 +265,11 @@ describe.skipIf(!hasRedis)('error texts against Redis 7.0', () => {
     ['config', 'get', 'notify-keyspace-events'],
     ['config', 'set', 'notify-keyspace-events', ''],
     ['config', 'get', 'sl*ve-read-only', 'maxmemory', 'bind', 'PORT'],
+    ['config', 'set', 'PORT', 'abc'],
+    ['config', 'set', 'DATABASES', '3'],
+    ['config', 'set', 'Slave-Read-Only', 'maybe'],
+    ['config', 'set', 'FOO', '1'],
+    ['config', 'get', 'SLAVE-read-only'],
   ];
 
   it('CONFIG replies match Redis', async () => {

@@ -153,6 +153,8 @@ describe('config file text', () => {
     expect(parse('save 900 1\nsave 300 10').get('save')).toBe('900 1 300 10');
     expect(parse('save ""').get('save')).toBe('');
     expect(parse('save 900 1 300 10').get('save')).toBe('900 1 300 10');
+    expect(parse('save 900 1\nsave ""').get('save')).toBe('');
+    expect(parse('save ""\nsave 100 1').get('save')).toBe('100 1');
   });
 
   it('accepts aliases, deprecated directives, rename-command and user', () => {

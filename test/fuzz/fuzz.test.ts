@@ -119,6 +119,41 @@ describe('RequestReader fuzz (in-process)', () => {
     expect(errors).toBeGreaterThan(100);
   });
 
+  it('gives the same commands and the same verdict for any split of garbage', () => {
+    const f = makeFuzzer(99);
+    const run = (chunks: Buffer[]) => {
+      const got: string[][] = [];
+      let authed = false;
+      const reader = new RequestReader(
+        {
+          command: (argv) => {
+            got.push(argv);
+            if (argv[0] === 'QUIT') reader.close();
+            if (argv[0] === 'ECHO') authed = true;
+          },
+        },
+        { maxBulkLen: 1 << 20, queryBufferLimit: 1 << 20 },
+        () => !authed,
+      );
+      let verdict: unknown = { kind: 'ok' };
+      for (const c of chunks) {
+        const res = reader.feed(c);
+        if (res.kind !== 'ok') {
+          verdict = res;
+          break;
+        }
+      }
+      return { got, verdict };
+    };
+    for (let i = 0; i < 1500; i++) {
+      const input = f.payload();
+      const whole = run([input]);
+      const sp = f.splits(input);
+      expect(run(sp), JSON.stringify(sp.map((b) => b.toString('latin1')))).toEqual(whole);
+      if (i % 10 === 0) expect(run([...input].map((b) => Buffer.from([b])))).toEqual(whole);
+    }
+  });
+
   it('gives the same commands for any split of valid input', () => {
     const f = makeFuzzer(7);
     for (let i = 0; i < 300; i++) {

@@ -55,8 +55,8 @@ function replyEnd(s: string, i: number): number {
   if (nl === -1) return -1;
   const t = s[i];
   const n = Number(s.slice(i + 1, nl));
-  if (t === '$') return n < 0 ? nl + 2 : nl + 2 + n + 2 <= s.length ? nl + 2 + n + 2 : -1;
-  if (t === '*' || t === '%') {
+  if (t === '$' || t === '=' || t === '!') return n < 0 ? nl + 2 : nl + 2 + n + 2 <= s.length ? nl + 2 + n + 2 : -1;
+  if (t === '*' || t === '%' || t === '~' || t === '>') {
     let p = nl + 2;
     const items = t === '%' ? n * 2 : n;
     for (let k = 0; k < items; k++) {
@@ -350,6 +350,37 @@ describe.skipIf(!hasRedis)('key commands vs redis-server', () => {
     await both('memory', 'purge');
     await both('memory', 'nosuch');
     await cleanup('o');
+  });
+
+  it('RESP3 replies', async () => {
+    const conns = await Promise.all([Conn.open(redis.port), Conn.open(nodis.port)]);
+    try {
+      await Promise.all(conns.map((x) => x.cmd('hello', '3')));
+      const same = async (...args: string[]) => {
+        const [a, b] = await Promise.all(conns.map((x) => x.cmd(...args)));
+        expect(b, args.join(' ')).toBe(a);
+      };
+      await same('set', 'r3', '1');
+      await same('type', 'r3');
+      await same('type', 'nokey');
+      await same('object', 'encoding', 'r3');
+      await same('object', 'encoding', 'nokey');
+      await same('object', 'help');
+      await same('memory', 'help');
+      await same('memory', 'usage', 'nokey');
+      await same('ttl', 'r3');
+      await same('randomkey');
+      await same('scan', '0', 'match', 'r3', 'count', '1000');
+      await same('keys', 'r3');
+      await same('del', 'r3');
+      await same('randomkey');
+      const [da, db] = await Promise.all(conns.map((x) => x.cmd('memory', 'doctor')));
+      expect([da[0], db[0]]).toEqual(['=', '=']); // verbatim text both sides (the diagnosis differs)
+      const [sa, sb] = await Promise.all(conns.map((x) => x.cmd('memory', 'stats')));
+      expect(sb[0]).toBe(sa[0]);
+    } finally {
+      for (const x of conns) x.close();
+    }
   });
 
   it('keyspace notifications match', async () => {

@@ -12,29 +12,47 @@ interface Outcome {
   closed: boolean;
 }
 
-/** Sends data, then collects until the server closes or nothing arrived for idleMs. */
-function exchange(port: number, data: Buffer, idleMs = 250): Promise<Outcome> {
+/**
+ * Sends data, then collects until the server closes, or until nothing arrived for idleMs after
+ * at least minMs (the machine may be loaded: a slow first reply must not count as silence).
+ * With `like` (Redis's outcome), waits for as many bytes, or for the close, first.
+ */
+function exchange(port: number, data: Buffer, idleMs = 250, like?: Outcome): Promise<Outcome> {
+  const minMs = like ? 0 : Math.max(idleMs, 1000);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
-    let timer: NodeJS.Timeout;
+    let size = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const start = Date.now();
     const s = net.connect({ port, host: '127.0.0.1' }, () => s.write(data));
     const finish = (closed: boolean) => {
       clearTimeout(timer);
+      clearTimeout(cap);
       s.destroy();
       resolve({ bytes: Buffer.concat(chunks).toString('latin1'), closed });
     };
+    const cap = setTimeout(() => finish(false), 5000);
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => finish(false), idleMs);
+      if (like && (like.closed || size < like.bytes.length)) return; // keep waiting (up to the cap)
+      timer = setTimeout(() => finish(false), Math.max(idleMs, minMs - (Date.now() - start)));
     };
     s.on('data', (c) => {
       chunks.push(c);
+      size += c.length;
       arm();
     });
     s.on('error', () => {});
     s.on('close', () => finish(true));
     arm();
   });
+}
+
+/** Runs data against Redis, then against nodis expecting the same. */
+async function both(redisPort: number, nodisPort: number, data: Buffer): Promise<[Outcome, Outcome]> {
+  const r = await exchange(redisPort, data);
+  const n = await exchange(nodisPort, data, 250, r);
+  return [r, n];
 }
 
 const L = (s: string) => Buffer.from(s, 'latin1');
@@ -74,6 +92,10 @@ const cases: Array<[string, Buffer]> = [
   ['too big bulk count string', L('*1\r\n$' + '1'.repeat(70000))],
   ['QUIT then a bad frame: no error reply', L('*1\r\n$4\r\nQUIT\r\n*1\r\n+x\r\n')],
   ['inline QUIT then garbage', L('QUIT\r\n"unbalanced\r\n')],
+  ['CLIENT REPLY OFF silences the protocol error', L('CLIENT REPLY OFF\r\n*1\r\n+x\r\n')],
+  ['CLIENT REPLY OFF: nothing is read after the bad frame', L('CLIENT REPLY OFF\r\n*1\r\n+x\r\nPING\r\n')],
+  ['CLIENT REPLY SKIP then a bad frame', L('CLIENT REPLY SKIP\r\n*1\r\n+x\r\n')],
+  ['CLIENT REPLY SKIP, a command, then a bad frame', L('CLIENT REPLY SKIP\r\nPING\r\n*1\r\n+x\r\n')],
   ['unknown command then a bad frame', L('FOO bar\r\n*1\r\n$x\r\n')],
   ['unknown command args are cut at 128 chars', L(`FOO ${'a'.repeat(100)} ${'b'.repeat(50)} c\r\nFOO a b c d e f g h i j k l m n o p q r s t u v w x y z\r\n`)],
 ];
@@ -109,7 +131,7 @@ describe.skipIf(!hasRedis)('protocol vs redis-server', () => {
   it('answers bad and odd frames byte for byte like Redis, and closes when Redis does', async () => {
     const results = await Promise.all(
       cases.map(async ([name, data]) => {
-        const [r, n] = await Promise.all([exchange(redis.port, data), exchange(nodis.port, data)]);
+        const [r, n] = await both(redis.port, nodis.port, data);
         return { name, redis: r, nodis: n };
       }),
     );
@@ -119,7 +141,7 @@ describe.skipIf(!hasRedis)('protocol vs redis-server', () => {
   it('applies the before-AUTH limits like Redis', async () => {
     const results = await Promise.all(
       authCases.map(async ([name, data]) => {
-        const [r, n] = await Promise.all([exchange(redisAuth.port, data), exchange(nodisAuth.port, data)]);
+        const [r, n] = await both(redisAuth.port, nodisAuth.port, data);
         return { name, redis: r, nodis: n };
       }),
     );
@@ -128,10 +150,11 @@ describe.skipIf(!hasRedis)('protocol vs redis-server', () => {
 
   it('applies a CONFIG SET proto-max-bulk-len from earlier in the same chunk', async () => {
     const data = L('*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$18\r\nproto-max-bulk-len\r\n$3\r\n2mb\r\n*2\r\n$4\r\nECHO\r\n$1048577\r\n');
-    const [r, n] = await Promise.all([exchange(redis.port, data), exchange(nodis.port, data)]);
+    const [r, n] = await both(redis.port, nodis.port, data);
     expect(n).toEqual(r);
     const reset = L('CONFIG SET proto-max-bulk-len 1mb\r\n');
-    await Promise.all([exchange(redis.port, reset, 50), exchange(nodis.port, reset, 50)]);
+    const ok = { bytes: '+OK\r\n', closed: false };
+    await Promise.all([exchange(redis.port, reset, 50, ok), exchange(nodis.port, reset, 50, ok)]);
   });
 
   it('encodes RESP3 replies like Redis (after HELLO 3)', async () => {
@@ -147,7 +170,8 @@ describe.skipIf(!hasRedis)('protocol vs redis-server', () => {
       s.write(
         'PING\r\nECHO "a\\r\\nb"\r\nGET nokey\r\nCONFIG GET maxclients\r\nEXISTS a\r\nSUBSCRIBE ch\r\nPING\r\nPING x\r\nUNSUBSCRIBE\r\nFOO\r\n',
       );
-      await new Promise((r) => setTimeout(r, 250));
+      for (let i = 0; i < 300 && !got.includes("'FOO'"); i++) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
       s.destroy();
       return got;
     };
@@ -161,7 +185,8 @@ describe.skipIf(!hasRedis)('protocol vs redis-server', () => {
     // the requirepass pair runs with the default proto-max-bulk-len
     const auth = L('AUTH secret\r\n');
     const cfg = (v: string) => Buffer.concat([auth, set(v)]);
-    await Promise.all([exchange(redisAuth.port, cfg('1mb'), 50), exchange(nodisAuth.port, cfg('1mb'), 50)]);
+    const ok2 = { bytes: '+OK\r\n+OK\r\n', closed: false };
+    await Promise.all([exchange(redisAuth.port, cfg('1mb'), 50, ok2), exchange(nodisAuth.port, cfg('1mb'), 50, ok2)]);
     const run = (port: number) =>
       new Promise<Outcome>((resolve) => {
         const chunks: Buffer[] = [];
@@ -180,7 +205,37 @@ describe.skipIf(!hasRedis)('protocol vs redis-server', () => {
     const [r, n] = await Promise.all([run(redisAuth.port), run(nodisAuth.port)]);
     expect(r).toEqual({ bytes: '+OK\r\n+PONG\r\n', closed: true });
     expect(n).toEqual(r);
-    await Promise.all([exchange(redisAuth.port, cfg('1gb'), 50), exchange(nodisAuth.port, cfg('1gb'), 50)]);
+    await Promise.all([exchange(redisAuth.port, cfg('1gb'), 50, ok2), exchange(nodisAuth.port, cfg('1gb'), 50, ok2)]);
+  });
+
+  it('answers random and mutated frames exactly like Redis', async () => {
+    let seed = 555;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const special = ['\r', '\n', '\0', '*', '$', '-', '"', "'", '\\', ' ', '0', '9', '\xff'];
+    // no writes: connections run in parallel, so replies must not depend on each other
+    const words = ['PING', 'ECHO', 'GET', 'STRLEN', 'EXISTS', 'x', '', 'a b', '"', "'", '\\x41', 'QUIT'];
+    const payload = () => {
+      let out = '';
+      for (let f = 1 + rnd(3); f > 0; f--) {
+        const args = [words[rnd(words.length)], ...Array.from({ length: rnd(3) }, () => words[rnd(words.length)])];
+        let frame = rnd(3) === 0 ? args.join(' ') + '\r\n' : `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}`;
+        for (let m = rnd(3); m > 0; m--) {
+          const at = rnd(frame.length + 1);
+          const op = rnd(3);
+          if (op === 0) frame = frame.slice(0, at) + special[rnd(special.length)] + frame.slice(at);
+          else if (op === 1) frame = frame.slice(0, at) + frame.slice(at + 1);
+          else frame = frame.slice(0, at) + String(rnd(3) ? rnd(20) : -rnd(3)) + frame.slice(at);
+        }
+        out += frame;
+      }
+      return L(out);
+    };
+    const inputs = Array.from({ length: 120 }, payload);
+    const results = await Promise.all(inputs.map((data) => both(redis.port, nodis.port, data)));
+    results.forEach(([r, n], i) => expect({ input: inputs[i].toString('latin1'), ...n }).toEqual({ input: inputs[i].toString('latin1'), ...r }));
   });
 
   it('keeps other clients working while one sends a bad frame', async () => {

@@ -175,7 +175,11 @@ suite('server commands: nodis vs redis-server', () => {
     ['command', 'foo'], ['command', 'count', 'x'], ['command', 'getkeys', 'get'], ['command', 'getkeys', 'nosuch', 'a'],
     ['command', 'getkeys', 'get', 'a', 'b'], ['command', 'getkeys', 'get', 'a'], ['command', 'getkeys', 'ping', 'x'],
     ['command', 'getkeys', 'eval', 'return 1', '2', 'a', 'b', 'c'], ['command', 'getkeys', 'fcall', 'f', '0'],
-    ['command', 'getkeysandflags', 'get', 'a'],
+    ['command', 'getkeysandflags', 'get', 'a'], ['command', 'getkeysandflags', 'set', 'a', 'b'],
+    ['command', 'getkeysandflags', 'set', 'a', 'b', 'GET'], ['command', 'getkeysandflags', 'bitfield', 'a', 'get', 'u8', '0'],
+    ['command', 'getkeysandflags', 'bitfield', 'a', 'incrby', 'u8', '0', '1'],
+    ['command', 'getkeysandflags', 'mset', 'a', '1', 'b', '2'], ['command', 'getkeysandflags', 'eval', 's', '1', 'k', 'a'],
+    ['command', 'getkeysandflags', 'rename', 'a', 'b'], ['command', 'getkeys', 'mset', 'a', '1', 'b', '2'],
     ['command', 'list', 'filterby', 'foo', 'x'], ['command', 'list', 'filterby'], ['command', 'list', 'x'],
     ['command', 'list', 'filterby', 'module', 'x'], ['command', 'list', 'filterby', 'aclcat', 'nosuchcat'],
     ['command', 'info', 'nosuch'], ['command', 'info', 'get', 'nosuch', 'DBSIZE'], ['command', 'info', 'eval', 'fcall_ro', 'debug', 'info', 'flushall'],
@@ -221,14 +225,12 @@ suite('server commands: nodis vs redis-server', () => {
   });
 
   it('SLOWLOG entries have Redis\'s shape', async () => {
-    await r.cmd('config', 'set', 'slowlog-log-slower-than', '0');
-    nodis.core.config.set('slowlog-log-slower-than', '0');
+    await same('config', 'set', 'slowlog-log-slower-than', '0');
     await same('slowlog', 'reset');
     await same('set', 'slowkey', 'value');
     const norm = (s: string) => s.replace(/:\d+\r\n/g, ':N\r\n').replace(/\$\d+\r\n127\.0\.0\.1:\d+/g, '$L\r\nADDR');
     const [a, b] = await Promise.all([r.cmd('slowlog', 'get', '2'), n.cmd('slowlog', 'get', '2')]);
     expect(norm(b)).toBe(norm(a));
-    await r.cmd('config', 'set', 'slowlog-log-slower-than', '10000');
-    nodis.core.config.set('slowlog-log-slower-than', '10000');
+    await same('config', 'set', 'slowlog-log-slower-than', '10000');
   });
 });

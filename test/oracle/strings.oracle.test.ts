@@ -602,7 +602,30 @@ describe.skipIf(!hasRedis)('strings oracle', () => {
           const parts = m.split('\r\n');
           return `${parts[5].slice(parts[5].indexOf(':') + 1)} ${parts[7]}`;
         });
+    expect(lines(a).length).toBeGreaterThan(150);
     expect(lines(b)).toEqual(lines(a));
+  });
+
+  it('treats times already past as Redis 7.0 does (replies only: expiry timing differs)', async () => {
+    const rows: string[][] = [
+      ['SET', 't:a', 'v', 'EXAT', '1'],
+      ['GET', 't:a'],
+      ['SET', 't:b', 'v', 'PXAT', '1', 'GET'],
+      ['SET', 't:b', 'v', 'PXAT', '1', 'GET'],
+      ['SET', 't:c', 'v'],
+      ['GETEX', 't:c', 'EXAT', '1'],
+      ['EXISTS', 't:c'],
+      ['SET', 't:d', 'v'],
+      ['GETEX', 't:d', 'PXAT', '1'],
+      ['GET', 't:d'],
+      ['SET', 't:e', 'v', 'PX', '1'],
+      ['SET', 't:e', 'w', 'XX', 'PX', '5'],
+    ];
+    for (const argv of rows) {
+      if (argv[1] === 't:e' && argv[3] === 'XX') await new Promise((res) => setTimeout(res, 10));
+      const [a, b] = await Promise.all([r.cmd(...argv), n.cmd(...argv)]);
+      expect(b, JSON.stringify(argv)).toBe(a);
+    }
   });
 
   it('answers IDX as a map in RESP3', async () => {

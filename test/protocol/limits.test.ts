@@ -155,10 +155,10 @@ describe('timeout', () => {
       const t0 = Date.now();
       const keepAlive = setInterval(() => active.write('PING\r\n'), 200);
       try {
-        expect(await idle.waitClose(2500)).toBe(true);
+        expect(await idle.waitClose(3000)).toBe(true);
         const elapsed = Date.now() - t0;
         expect(elapsed).toBeGreaterThanOrEqual(900);
-        expect(elapsed).toBeLessThan(2000);
+        expect(elapsed).toBeLessThan(2500); // 1 s + a cron tick, with slack for a loaded machine
         expect(idle.received.length).toBe(0);
         await sleep(200);
         expect(sub.closed).toBe(false);
