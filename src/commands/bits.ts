@@ -139,7 +139,7 @@ export const bitcount = defineCommand({
   },
 });
 
-/** Redis's redisBitpos over bytes [from, from+count) of s (or the single byte `one`). */
+/** Redis's redisBitpos over bytes [from, from+count) of s: the first `bit`, else -1 (for 1) or count*8 (for 0). */
 function bitposBytes(s: string, from: number, count: number, bit: number): number {
   const skip = bit ? 0 : 0xff;
   for (let i = 0; i < count; i++) {
@@ -483,11 +483,16 @@ function bitfieldGeneric(ctx: CommandContext, args: string[], readonlyCmd: boole
       if (grown || oldval !== newval) changes++;
     } else out.push(null); // FAIL: nothing written, nothing counted
   }
+  let stored = false;
   if (buf !== null) {
     const next = buf.toString('latin1');
-    if (src === undefined || next !== src) store(ctx, key, next);
+    if (src === undefined || next !== src) {
+      store(ctx, key, next);
+      stored = true;
+    }
   }
   if (changes > 0) {
+    if (!stored) db.willModify(key); // changed and changed back: still a modification for WATCH
     ctx.server.notify('$', 'setbit', key, db.id);
     ctx.dirty += changes;
   }

@@ -71,7 +71,10 @@ export class Dispatcher implements Executor {
       spec = sub;
     }
     const a = spec.arity;
-    if ((a > 0 && argv.length !== a) || argv.length < -a) return Err.wrongArity(spec.fullName);
+    if ((a > 0 && argv.length !== a) || argv.length < -a) {
+      spec.stats.rejectedCalls++; // Redis counts arity errors as rejected calls of the command
+      return Err.wrongArity(spec.fullName);
+    }
     return spec;
   }
 

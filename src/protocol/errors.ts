@@ -14,6 +14,12 @@ export function fail(message: string): never {
   throw new CommandError(message);
 }
 
+/** A string as C's printf("%s") prints it: cut at the first NUL. */
+function cString(s: string): string {
+  const z = s.indexOf('\0');
+  return z === -1 ? s : s.slice(0, z);
+}
+
 export const Err = {
   wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
   syntax: 'ERR syntax error',
@@ -71,14 +77,15 @@ export const Err = {
   protoUnbalancedQuotes: 'ERR Protocol error: unbalanced quotes in request',
   protoExpectedDollar: (got: string) => `ERR Protocol error: expected '$', got '${got}'`,
   wrongArity: (name: string) => `ERR wrong number of arguments for '${name}' command`,
-  /** Redis quotes args while the list is under 128 chars, each cut to what is left of 128. */
+  /** Redis quotes args while the list is under 128 chars, each cut to what is left of 128
+   * (and, printed with %s, at a NUL). */
   unknownCommand: (name: string, args: readonly string[]) => {
     let list = '';
-    for (let i = 0; i < args.length && list.length < 128; i++) list += `'${args[i].slice(0, 128 - list.length)}' `;
-    return `ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${list}`;
+    for (let i = 0; i < args.length && list.length < 128; i++) list += `'${cString(args[i]).slice(0, 128 - list.length)}' `;
+    return `ERR unknown command '${cString(name).slice(0, 128)}', with args beginning with: ${list}`;
   },
   unknownSubcommand: (sub: string, cmd: string) =>
-    `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`,
+    `ERR unknown subcommand '${cString(sub).slice(0, 128)}'. Try ${cString(cmd).toUpperCase()} HELP.`,
   invalidExpire: (cmd: string) => `ERR invalid expire time in '${cmd}' command`,
   subscribedContext: (name: string) =>
     `ERR Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`,

@@ -152,12 +152,33 @@ export class RequestReader {
         if (j + 1 >= end) return start;
         const body = j + 2;
         if (body + len + 2 > end) return start;
-        argv[k] = b.latin1Slice(body, body + len);
+        if (k === 0) argv[0] = this.commandName(b, body, len);
+        else argv[k] = b.latin1Slice(body, body + len);
         pos = body + len + 2;
       }
       this.sink.command(argv);
     }
     return pos;
+  }
+
+  /** The previous request's command name: reused when the next one has the same bytes. */
+  private lastName = '';
+
+  /**
+   * A command name, as the same string object when it repeats (pipelines and benchmarks send
+   * the same command again and again): no allocation, and the string's hash stays cached for
+   * the command table lookup.
+   */
+  private commandName(b: Buffer, start: number, len: number): string {
+    const last = this.lastName;
+    if (len === last.length) {
+      let i = 0;
+      while (i < len && b[start + i] === last.charCodeAt(i)) i++;
+      if (i === len) return last;
+    }
+    const name = b.latin1Slice(start, start + len);
+    if (len <= 32) this.lastName = name;
+    return name;
   }
 
   /** Stops delivering commands (the connection is closing). */

@@ -153,6 +153,7 @@ export class ConfigService implements ConfigOps {
     this.core.readerLimits.maxBulkLen = c.getNumber('proto-max-bulk-len');
     this.core.readerLimits.queryBufferLimit = c.getNumber('client-query-buffer-limit');
     this.core.notifier.configure(parseNotifyFlags(c.get('notify-keyspace-events')) ?? new Set());
+    this.core.slowlog.configure(c.getNumber('slowlog-log-slower-than'), c.getNumber('slowlog-max-len'));
     if (!this.silentLog) this.core.log.level = pinoLevel(c.get('loglevel'));
     const obuf = parseOutputBufferLimits(c.get('client-output-buffer-limit'));
     const lim = (l: OutputLimit) => (l.hard === 0 && l.soft === 0 ? null : l);

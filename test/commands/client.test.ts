@@ -32,34 +32,34 @@ describe('CLIENT ID / SETNAME / GETNAME / INFO / LIST', () => {
     const a = await client();
     const b = await client();
     try {
-      const ida = (await a.client('ID')) as number;
-      const idb = (await b.client('ID')) as number;
+      const ida = (await a.call('CLIENT', 'ID')) as number;
+      const idb = (await b.call('CLIENT', 'ID')) as number;
       expect(idb).toBeGreaterThan(ida);
-      expect(await a.client('GETNAME')).toBeNull();
-      expect(await a.client('SETNAME', 'alpha')).toBe('OK');
-      expect(await a.client('GETNAME')).toBe('alpha');
-      await expect(a.client('SETNAME', 'a b')).rejects.toThrow('ERR Client names cannot contain spaces, newlines or special characters.');
+      expect(await a.call('CLIENT', 'GETNAME')).toBeNull();
+      expect(await a.call('CLIENT', 'SETNAME', 'alpha')).toBe('OK');
+      expect(await a.call('CLIENT', 'GETNAME')).toBe('alpha');
+      await expect(a.call('CLIENT', 'SETNAME', 'a b')).rejects.toThrow('ERR Client names cannot contain spaces, newlines or special characters.');
       await b.get('x');
-      const info = (await a.client('INFO')) as string;
+      const info = (await a.call('CLIENT', 'INFO')) as string;
       expect(info.endsWith('\n')).toBe(true);
       expect(info.trim().split(' ').map((kv) => kv.split('=')[0]).join(' ')).toBe(FIELDS);
       expect(info).toContain(`id=${ida} `);
       expect(info).toContain(' name=alpha ');
       expect(info).toContain(' cmd=client|info ');
-      const list = (await a.client('LIST')) as string;
+      const list = (await a.call('CLIENT', 'LIST')) as string;
       const lines = list.split('\n');
       expect(lines.pop()).toBe('');
       const lb = lines.find((l) => l.startsWith(`id=${idb} `))!;
       expect(lb).toContain(' cmd=get ');
       expect(lb).toContain(' flags=N ');
       expect(lines.find((l) => l.startsWith(`id=${ida} `))).toContain(' cmd=client|list ');
-      const byId = (await a.client('LIST', 'ID', String(idb), '999999')) as string;
+      const byId = (await a.call('CLIENT', 'LIST', 'ID', String(idb), '999999')) as string;
       expect(byId.split('\n')).toHaveLength(2);
       expect(byId.startsWith(`id=${idb} `)).toBe(true);
-      expect(await a.client('LIST', 'TYPE', 'pubsub')).toBe('');
-      expect(((await a.client('LIST', 'TYPE', 'normal')) as string).split('\n').length).toBeGreaterThanOrEqual(3);
-      await expect(a.client('LIST', 'TYPE', 'bad')).rejects.toThrow("ERR Unknown client type 'bad'");
-      await expect(a.client('LIST', 'ID', 'x')).rejects.toThrow('ERR Invalid client ID');
+      expect(await a.call('CLIENT', 'LIST', 'TYPE', 'pubsub')).toBe('');
+      expect(((await a.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string).split('\n').length).toBeGreaterThanOrEqual(3);
+      await expect(a.call('CLIENT', 'LIST', 'TYPE', 'bad')).rejects.toThrow("ERR Unknown client type 'bad'");
+      await expect(a.call('CLIENT', 'LIST', 'ID', 'x')).rejects.toThrow('ERR Invalid client ID');
     } finally {
       a.disconnect();
       b.disconnect();
@@ -71,18 +71,18 @@ describe('CLIENT ID / SETNAME / GETNAME / INFO / LIST', () => {
     const sub = await client();
     try {
       await sub.subscribe('flags-ch');
-      const list = (await a.client('LIST', 'TYPE', 'pubsub')) as string;
+      const list = (await a.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string;
       expect(list).toMatch(/ flags=P .* sub=1 psub=0 /);
       await a.watch('fk');
       await a.set('fk', '1');
-      await a.client('NO-EVICT', 'on');
-      expect(await a.client('INFO')).toContain(' flags=de ');
+      await a.call('CLIENT', 'NO-EVICT', 'on');
+      expect(await a.call('CLIENT', 'INFO')).toContain(' flags=de ');
       await a.unwatch();
-      await a.client('NO-EVICT', 'off');
+      await a.call('CLIENT', 'NO-EVICT', 'off');
       const s = await RespSession.connect(server.port);
       await s.send(['MULTI']);
       await s.send(['PING']);
-      const all = (await a.client('LIST')) as string;
+      const all = (await a.call('CLIENT', 'LIST')) as string;
       expect(all).toMatch(/ flags=x db=0 sub=0 psub=0 ssub=0 multi=1 /);
       s.close();
     } finally {
@@ -98,8 +98,8 @@ describe('CLIENT KILL', () => {
     const victim = await RespSession.connect(server.port);
     try {
       const addr = `127.0.0.1:${victim.raw.socket.localPort}`;
-      await expect(a.client('KILL', '1.1.1.1:1')).rejects.toThrow('ERR No such client');
-      expect(await a.client('KILL', addr)).toBe('OK');
+      await expect(a.call('CLIENT', 'KILL', '1.1.1.1:1')).rejects.toThrow('ERR No such client');
+      expect(await a.call('CLIENT', 'KILL', addr)).toBe('OK');
       expect(await victim.raw.waitClose()).toBe(true);
     } finally {
       a.disconnect();
@@ -121,16 +121,16 @@ describe('CLIENT KILL', () => {
     try {
       const id1 = Number((await v1.send(['CLIENT', 'ID'])).slice(1));
       await v2.send(['SUBSCRIBE', 'kill-ch']);
-      expect(await a.client('KILL', 'ID', String(id1))).toBe(1);
+      expect(await a.call('CLIENT', 'KILL', 'ID', String(id1))).toBe(1);
       expect(await v1.raw.waitClose()).toBe(true);
-      expect(await a.client('KILL', 'TYPE', 'pubsub')).toBe(1);
+      expect(await a.call('CLIENT', 'KILL', 'TYPE', 'pubsub')).toBe(1);
       expect(await v2.raw.waitClose()).toBe(true);
-      const aid = (await a.client('ID')) as number;
+      const aid = (await a.call('CLIENT', 'ID')) as number;
       // SKIPME yes (default): the caller is not killed
-      expect(await a.client('KILL', 'ID', String(aid))).toBe(0);
-      expect(await a.client('KILL', 'USER', 'default', 'ID', String(aid), 'SKIPME', 'yes')).toBe(0);
-      await expect(a.client('KILL', 'USER', 'bob')).rejects.toThrow("ERR No such user 'bob'");
-      await expect(a.client('KILL', 'ID', '0')).rejects.toThrow('ERR client-id should be greater than 0');
+      expect(await a.call('CLIENT', 'KILL', 'ID', String(aid))).toBe(0);
+      expect(await a.call('CLIENT', 'KILL', 'USER', 'default', 'ID', String(aid), 'SKIPME', 'yes')).toBe(0);
+      await expect(a.call('CLIENT', 'KILL', 'USER', 'bob')).rejects.toThrow("ERR No such user 'bob'");
+      await expect(a.call('CLIENT', 'KILL', 'ID', '0')).rejects.toThrow('ERR client-id should be greater than 0');
     } finally {
       a.disconnect();
       v1.close();
@@ -154,7 +154,7 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
     const b = await client();
     try {
       await b.set('pk', 'before');
-      expect(await a.client('PAUSE', '5000', 'WRITE')).toBe('OK');
+      expect(await a.call('CLIENT', 'PAUSE', '5000', 'WRITE')).toBe('OK');
       const order: string[] = [];
       const set = b.set('pk', 'after').then((r) => order.push(`set:${r}`));
       const get = b.get('pk').then((r) => order.push(`get:${r}`));
@@ -166,7 +166,7 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
       await sleep(30);
       expect(order).toEqual([]);
       const u = await client();
-      expect(await u.client('UNPAUSE')).toBe('OK');
+      expect(await u.call('CLIENT', 'UNPAUSE')).toBe('OK');
       await Promise.all([set, get, pub]);
       u.disconnect();
       // b's GET was behind its SET: replies stay in order
@@ -183,7 +183,7 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
     const b = await client();
     try {
       const t0 = Date.now();
-      expect(await a.client('PAUSE', '150')).toBe('OK');
+      expect(await a.call('CLIENT', 'PAUSE', '150')).toBe('OK');
       expect(await b.ping()).toBe('PONG');
       expect(Date.now() - t0).toBeGreaterThanOrEqual(120);
     } finally {
@@ -195,9 +195,9 @@ describe('CLIENT PAUSE / UNPAUSE', () => {
   it('errors', async () => {
     const a = await client();
     try {
-      await expect(a.client('PAUSE', 'x')).rejects.toThrow('ERR timeout is not an integer or out of range');
-      await expect(a.client('PAUSE', '-1')).rejects.toThrow('ERR timeout is negative');
-      await expect(a.client('PAUSE', '10', 'maybe')).rejects.toThrow('ERR CLIENT PAUSE mode must be WRITE or ALL');
+      await expect(a.call('CLIENT', 'PAUSE', 'x')).rejects.toThrow('ERR timeout is not an integer or out of range');
+      await expect(a.call('CLIENT', 'PAUSE', '-1')).rejects.toThrow('ERR timeout is negative');
+      await expect(a.call('CLIENT', 'PAUSE', '10', 'maybe')).rejects.toThrow('ERR CLIENT PAUSE mode must be WRITE or ALL');
       await expect(a.call('CLIENT', 'UNPAUSE', 'x')).rejects.toThrow("ERR wrong number of arguments for 'client|unpause' command");
     } finally {
       a.disconnect();
@@ -225,14 +225,14 @@ describe('CLIENT REPLY / NO-EVICT / UNBLOCK / GETREDIR / TRACKINGINFO / HELP', (
   it('misc subcommands', async () => {
     const a = await client();
     try {
-      expect(await a.client('NO-EVICT', 'ON')).toBe('OK');
-      await expect(a.client('NO-EVICT', 'x')).rejects.toThrow('ERR syntax error');
-      expect(await a.client('UNBLOCK', '12345')).toBe(0);
-      expect(await a.client('UNBLOCK', '12345', 'ERROR')).toBe(0);
-      await expect(a.client('UNBLOCK', '1', 'x')).rejects.toThrow('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
-      expect(await a.client('GETREDIR')).toBe(-1);
+      expect(await a.call('CLIENT', 'NO-EVICT', 'ON')).toBe('OK');
+      await expect(a.call('CLIENT', 'NO-EVICT', 'x')).rejects.toThrow('ERR syntax error');
+      expect(await a.call('CLIENT', 'UNBLOCK', '12345')).toBe(0);
+      expect(await a.call('CLIENT', 'UNBLOCK', '12345', 'ERROR')).toBe(0);
+      await expect(a.call('CLIENT', 'UNBLOCK', '1', 'x')).rejects.toThrow('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+      expect(await a.call('CLIENT', 'GETREDIR')).toBe(-1);
       expect(await a.call('CLIENT', 'TRACKINGINFO')).toEqual(['flags', ['off'], 'redirect', -1, 'prefixes', []]);
-      const help = (await a.client('HELP')) as string[];
+      const help = (await a.call('CLIENT', 'HELP')) as string[];
       expect(help[0]).toBe('CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
       expect(help).toHaveLength(48);
       await expect(a.call('CLIENT', 'NOPE')).rejects.toThrow("ERR unknown subcommand 'NOPE'. Try CLIENT HELP.");

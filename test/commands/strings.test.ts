@@ -361,6 +361,25 @@ describe('LCS', () => {
   });
 });
 
+describe('keyspace stats', () => {
+  it('read lookups count hits and misses; write lookups do not', async () => {
+    const stats = async () => {
+      const info = await c.info('stats');
+      return [Number(/keyspace_hits:(\d+)/.exec(info)![1]), Number(/keyspace_misses:(\d+)/.exec(info)![1])];
+    };
+    await c.set('a', '1');
+    const [h0, m0] = await stats();
+    await c.get('a');
+    await c.get('zz');
+    await c.mget('a', 'zz', 'a');
+    await c.strlen('zz');
+    await c.incr('a');
+    await c.append('zz2', 'x');
+    const [h1, m1] = await stats();
+    expect([h1 - h0, m1 - m0]).toEqual([3, 3]);
+  });
+});
+
 describe('errors', () => {
   it('wrong number of arguments', async () => {
     const cases: Array<[string, number]> = [

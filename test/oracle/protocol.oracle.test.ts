@@ -96,6 +96,8 @@ const cases: Array<[string, Buffer]> = [
   ['CLIENT REPLY OFF: nothing is read after the bad frame', L('CLIENT REPLY OFF\r\n*1\r\n+x\r\nPING\r\n')],
   ['CLIENT REPLY SKIP then a bad frame', L('CLIENT REPLY SKIP\r\n*1\r\n+x\r\n')],
   ['CLIENT REPLY SKIP, a command, then a bad frame', L('CLIENT REPLY SKIP\r\nPING\r\n*1\r\n+x\r\n')],
+  ['unknown command with a NUL and a CR inside', L('*3\r\n$6\r\nEXIS\0T\r\n$3\r\na\rb\r\n$3\r\nc\0d\r\n')],
+  ['nothing after QUIT runs', L('PING\r\n*1\r\n$4\r\nQUIT\r\nPING\r\n*1\r\n$4\r\nPING\r\n')],
   ['unknown command then a bad frame', L('FOO bar\r\n*1\r\n$x\r\n')],
   ['unknown command args are cut at 128 chars', L(`FOO ${'a'.repeat(100)} ${'b'.repeat(50)} c\r\nFOO a b c d e f g h i j k l m n o p q r s t u v w x y z\r\n`)],
 ];
@@ -209,7 +211,7 @@ describe.skipIf(!hasRedis)('protocol vs redis-server', () => {
   });
 
   it('answers random and mutated frames exactly like Redis', async () => {
-    let seed = 555;
+    let seed = 4242;
     const rnd = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return seed % n;
