@@ -9,7 +9,7 @@ import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
 import { isStrictInt, isWord, parseInteger } from './args.js';
 import type { CommandContext } from './context.js';
-import { readString } from './strings.js';
+import { MAX_STRING_LENGTH, readString } from './strings.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
 const POPCOUNT = new Uint8Array(256);
@@ -53,6 +53,7 @@ export const setbit = defineCommand({
     const on = valueArg === '1' ? 1 : 0;
     const cur = ctx.db.getString(key);
     const byte = Math.floor(offset / 8);
+    if (byte >= MAX_STRING_LENGTH) fail(Err.stringTooLong); // V8's cap, just below 512MB
     const shift = 7 - (offset & 7);
     let grown = false;
     let base: string;
@@ -430,6 +431,7 @@ function bitfieldGeneric(ctx: CommandContext, args: string[], readonlyCmd: boole
     if (readonlyCmd) fail(Err.bitfieldRoOnlyGet);
     src = db.getString(key);
     const need = Math.floor(highestWrite / 8) + 1;
+    if (need > MAX_STRING_LENGTH) fail(Err.stringTooLong); // V8's cap, just below 512MB
     const cur = src ?? '';
     grown = src === undefined || need > cur.length;
     buf = Buffer.alloc(Math.max(need, cur.length));

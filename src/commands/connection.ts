@@ -24,7 +24,7 @@ export const ping = defineCommand({
 export const echo = defineCommand({
   name: 'echo',
   arity: 2,
-  flags: ['fast'],
+  flags: ['loading', 'stale', 'fast'],
   run(_ctx, [message]) {
     return Reply.bulk(message);
   },

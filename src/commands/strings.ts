@@ -4,6 +4,7 @@
  * (page hooks, WATCH) and is propagated by the dispatcher from ctx.dirty / ctx.propagateAs,
  * with relative times made absolute as Redis 7.0 does.
  */
+import { constants } from 'node:buffer';
 import { WrongTypeError } from '../keyspace/db.js';
 import type { Value } from '../keyspace/value.js';
 import { Err, fail } from '../protocol/errors.js';
@@ -15,6 +16,8 @@ import { type CommandSpec, defineCommand } from './table.js';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
+/** The longest JS string V8 can build. */
+export const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
 
 // --- Shared helpers ---
 
@@ -50,10 +53,16 @@ function storeKeepTtl(ctx: CommandContext, key: string, value: string): void {
   if (ctx.db.set(key, value)) ctx.server.notify('n', 'new', key, ctx.db.id);
 }
 
-/** Redis's checkStringLength: appending `extra` bytes to `size` must fit proto-max-bulk-len. */
+/**
+ * Redis's checkStringLength: appending `extra` bytes to `size` must fit proto-max-bulk-len.
+ * V8 caps a string a little below 512MB (MAX_STRING_LENGTH): beyond it nodis answers the same
+ * error even when proto-max-bulk-len would allow more (Redis would build the string).
+ */
 export function checkStringLength(ctx: CommandContext, size: number, extra: number): void {
+  const total = size + extra;
+  if (total > MAX_STRING_LENGTH) fail(Err.stringTooLong);
   if (ctx.replaying) return;
-  if (size + extra > ctx.server.config.getNumber('proto-max-bulk-len')) fail(Err.stringTooLong);
+  if (total > ctx.server.config.getNumber('proto-max-bulk-len')) fail(Err.stringTooLong);
 }
 
 // --- GET / SET family ---

@@ -181,9 +181,14 @@ export class ClientRegistry implements ClientsOps {
     this.pauseTimer = null;
     this.pauseActive = false;
     this.pauseEnd = 0;
+    if (this.held.size === 0) return;
     const held = [...this.held];
     this.held.clear();
-    for (const conn of held) conn.resumeHeld();
+    // After the current command (CLIENT UNPAUSE may run inside EXEC): never nest other
+    // clients' commands in it. Until then their new requests keep queueing behind the held ones.
+    setImmediate(() => {
+      for (const conn of held) conn.resumeHeld();
+    });
   }
 
   isPaused(): boolean {

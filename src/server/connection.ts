@@ -82,7 +82,10 @@ export class Connection {
         return;
       }
       this.core.log.debug({ client: this.client.addr, error: r.message }, 'protocol error');
-      this.core.stats.errorReplies++;
+      // counted like any error reply (INFO stats and errorstats), even when silenced
+      const stats = this.core.stats;
+      stats.errorReplies++;
+      stats.errorCounts.set('ERR', (stats.errorCounts.get('ERR') ?? 0) + 1);
       if (this.client.replyMode !== 'on') {
         // CLIENT REPLY OFF/SKIP silences the error; Redis then never gets to close the client
         // (it closes after the last reply is written) and reads nothing more from it
@@ -194,7 +197,8 @@ export class Connection {
     }
     if (limit.soft > 0 && pending >= limit.soft) {
       if (this.softLimitSince === 0) this.softLimitSince = now;
-      else if (now - this.softLimitSince > limit.softSeconds * 1000) {
+      // Redis compares whole unix seconds: closed once more than softSeconds of them have passed
+      else if (Math.floor(now / 1000) - Math.floor(this.softLimitSince / 1000) > limit.softSeconds) {
         this.core.log.warn({ client: this.client.addr, pending }, 'Client scheduled to be closed ASAP for overcoming of output buffer limits.');
         this.close();
       }

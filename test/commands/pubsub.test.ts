@@ -123,3 +123,24 @@ describe('PUBSUB', () => {
     }
   });
 });
+
+describe('output buffer limit', () => {
+  it('a subscriber that does not read is closed past the pubsub hard limit', async () => {
+    await pub.config('SET', 'client-output-buffer-limit', 'pubsub 256kb 0 0');
+    const s = await RespSession.connect(server.port);
+    try {
+      await s.send(['SUBSCRIBE', 'flood']);
+      s.raw.socket.pause(); // stop reading: replies pile up in the server's buffers
+      const big = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 200 && !s.raw.closed; i++) {
+        await pub.publish('flood', big);
+        if (i % 20 === 19) await sleep(5);
+      }
+      for (let i = 0; i < 50 && (await pub.call('PUBSUB', 'NUMSUB', 'flood') as unknown[])[1] !== 0; i++) await sleep(10);
+      expect(await pub.call('PUBSUB', 'NUMSUB', 'flood')).toEqual(['flood', 0]);
+    } finally {
+      s.close();
+      await pub.config('SET', 'client-output-buffer-limit', 'pubsub 32mb 8mb 60');
+    }
+  });
+});

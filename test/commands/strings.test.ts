@@ -313,6 +313,15 @@ describe('APPEND / STRLEN / GETRANGE / SETRANGE', () => {
     await c.setrange('k', 1048575, 'x');
     expect(await c.strlen('k')).toBe(1048576);
     await expect(call('APPEND', 'k', 'x')).rejects.toThrow('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+    // beyond V8's longest string (just under 512MB) the same error, not an internal one
+    await c.config('SET', 'proto-max-bulk-len', '1gb');
+    try {
+      await expect(call('SETRANGE', 'big', '536870900', 'x')).rejects.toThrow(
+        'ERR string exceeds maximum allowed size (proto-max-bulk-len)',
+      );
+    } finally {
+      await c.config('SET', 'proto-max-bulk-len', '1mb');
+    }
     await c.set('a', 'x'.repeat(600));
     await expect(call('LCS', 'a', 'a')).rejects.toThrow(
       'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',

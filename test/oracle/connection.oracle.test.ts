@@ -253,7 +253,10 @@ d('connection oracle', () => {
         await w.send(['SELECT', '1']);
         await w.send(['CONFIG', 'GET', 'port']); // admin: not shown
         await w.send(['GET', 'k']);
-        const lines = await m.read(3);
+        await w.send(['MULTI']);
+        await w.send(['INCR', 'n']);
+        await w.send(['EXEC']);
+        const lines = await m.read(6);
         return lines.replace(/\+\d+\.\d{6} \[(\d+) 127\.0\.0\.1:\d+\]/g, '+<time> [$1 <addr>]');
       } finally {
         m.close();

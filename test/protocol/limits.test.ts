@@ -128,6 +128,32 @@ describe('client-output-buffer-limit', () => {
     }
   });
 
+  it('closes a pubsub client over the soft limit for longer than its seconds', async () => {
+    const server = await startTestServer({ 'client-output-buffer-limit': 'pubsub 0 256kb 0' });
+    try {
+      const sub = await RawClient.connect(server.port);
+      await sub.request('SUBSCRIBE ch\r\n', '*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n'.length);
+      sub.socket.pause();
+      const pub = await RawClient.connect(server.port);
+      const msg = 'm'.repeat(100 * 1024);
+      const cmd = `*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$${msg.length}\r\n${msg}\r\n`;
+      // start the burst just after a second boundary so that it does not straddle one
+      await sleep(1000 - (Date.now() % 1000) + 10);
+      pub.write(cmd.repeat(100));
+      await pub.waitBytes(400);
+      // over the soft limit, but not for more than 0 whole seconds yet
+      expect(server.core.clients.connectedCount).toBe(2);
+      // Redis counts whole unix seconds: once the second has changed, the next reply closes it
+      await sleep(1000 - (Date.now() % 1000) + 50);
+      pub.write(cmd);
+      expect(await waitUntil(() => server.core.clients.connectedCount === 1, 5000)).toBe(true);
+      sub.close();
+      pub.close();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('leaves normal clients alone (normal 0 0 0)', async () => {
     const server = await startTestServer();
     try {
