@@ -5,16 +5,17 @@
  * over rounds, and prints median requests/s and server CPU us per request of each with the
  * ratio B/A. Copy dist/ aside (cp -r dist /tmp/dist-a) before a change, rebuild, compare.
  * Options: --rounds N (5) --requests N (200000) --pipeline N (16) --tests set,get,ping_mbulk
- *          --port-base N (0)
+ *          --port-base N (0)  --node-args-a '...'  --node-args-b '...' (node flags of each)
  */
 import path from 'node:path';
 import { cpuSeconds, freePort, median, parseArgs, redisBenchmark, startNodis, table } from './lib.mjs';
 
 const [distA, distB, ...rest] = process.argv.slice(2);
-const opts = parseArgs(rest, { rounds: 5, requests: 200000, pipeline: 16, tests: 'set,get,ping_mbulk', portBase: 0, clients: 50 });
+const opts = parseArgs(rest, { rounds: 5, requests: 200000, pipeline: 16, tests: 'set,get,ping_mbulk', portBase: 0, clients: 50, nodeArgsA: '', nodeArgsB: '' });
+const split = (s) => s.split(' ').filter(Boolean);
 const taken = new Set();
-const a = await startNodis(await freePort(opts.portBase, taken), { main: path.resolve(distA, 'main.js') });
-const b = await startNodis(await freePort(opts.portBase, taken), { main: path.resolve(distB, 'main.js') });
+const a = await startNodis(await freePort(opts.portBase, taken), { main: path.resolve(distA, 'main.js'), nodeArgs: split(opts.nodeArgsA) });
+const b = await startNodis(await freePort(opts.portBase, taken), { main: path.resolve(distB, 'main.js'), nodeArgs: split(opts.nodeArgsB) });
 a.name = 'A';
 b.name = 'B';
 const tests = opts.tests.split(',');

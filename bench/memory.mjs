@@ -10,7 +10,7 @@
  * --expose-gc) per key, plus nodis's INFO used_memory when its INFO has one.
  *
  * Options: --requests N (1000000)  --keyspace N (1000000)  --size N (16)  --port-base N (0)
- *          --out path (.bench/memory.json)
+ *          --node-args '...' (extra node flags for nodis, for experiments)  --out path (.bench/memory.json)
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,6 +22,7 @@ const opts = parseArgs(process.argv.slice(2), {
   keyspace: 1000000,
   size: 16,
   portBase: 0,
+  nodeArgs: '',
   out: path.join(ROOT, '.bench/memory.json'),
 });
 const taken = new Set();
@@ -62,6 +63,8 @@ async function measure(srv) {
   if (isNodis) {
     const probe = await heapProbe(srv.pid);
     after.heap = probe.heapUsed;
+    after.heapTotal = probe.heapTotal;
+    after.external = probe.external;
     after.gc = probe.gc;
     after.rssAfterGc = rssBytes(srv.pid);
   }
@@ -77,7 +80,7 @@ async function measure(srv) {
 async function main() {
   process.env.NODIS_HEAP_PROBE_OUT = probeFile; // inherited by the nodis child
   const nodis = await startNodis(await freePort(opts.portBase, taken), {
-    nodeArgs: ['--expose-gc', '--import', path.join(ROOT, 'bench/heap-probe.mjs')],
+    nodeArgs: ['--expose-gc', '--import', path.join(ROOT, 'bench/heap-probe.mjs'), ...opts.nodeArgs.split(' ').filter(Boolean)],
   });
   servers.push(nodis);
   const redis = await startRedis(await freePort(opts.portBase, taken));

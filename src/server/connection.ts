@@ -7,7 +7,7 @@
 import type net from 'node:net';
 import type { CommandContext } from '../commands/context.js';
 import { OutputBuffer } from '../protocol/output-buffer.js';
-import { ErrorReply, type Reply } from '../protocol/reply.js';
+import { ErrorReply, MultiReply, PushReply, type Reply } from '../protocol/reply.js';
 import { writeReply } from '../protocol/reply-writer.js';
 import { RequestReader } from '../protocol/request-reader.js';
 import { Client } from './client.js';
@@ -139,10 +139,13 @@ export class Connection {
     const mode = this.client.replyMode;
     if (mode === 'on') {
       writeReply(this.out, reply, this.client.resp);
-    } else if (mode === 'skip') {
-      this.client.replyMode = 'on';
-    } else if (mode === 'skip-next') {
-      this.client.replyMode = 'skip'; // CLIENT REPLY SKIP has no reply; the next command's is dropped
+      return;
+    }
+    if (mode === 'skip') this.client.replyMode = 'on';
+    else if (mode === 'skip-next') this.client.replyMode = 'skip'; // CLIENT REPLY SKIP has no reply; the next one is dropped
+    // (P)SUBSCRIBE confirmations are pushes: sent whatever CLIENT REPLY says (Redis's CLIENT_PUSHING)
+    if (reply instanceof PushReply || (reply instanceof MultiReply && reply.replies[0] instanceof PushReply)) {
+      writeReply(this.out, reply, this.client.resp);
     }
   }
 

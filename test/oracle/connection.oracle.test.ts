@@ -266,4 +266,29 @@ d('connection oracle', () => {
     const [a, b] = await Promise.all([run(nodis.port), run(redis.port)]);
     expect(a).toEqual(b);
   });
+
+  it('CLIENT REPLY OFF / SKIP do not silence pub/sub pushes', async () => {
+    async function run(port: number): Promise<string> {
+      const a = await RespSession.connect(port);
+      const b = await RespSession.connect(port);
+      try {
+        await a.send(['CLIENT', 'REPLY', 'SKIP'], 0);
+        await a.send(['SUBSCRIBE', 'c0'], 1);
+        await a.send(['UNSUBSCRIBE', 'c0'], 1);
+        await a.send(['CLIENT', 'REPLY', 'OFF'], 0);
+        await a.send(['SUBSCRIBE', 'ch'], 1);
+        await b.send(['PUBLISH', 'ch', 'hello']);
+        await a.read(1);
+        await a.send(['PING', 'x'], 0); // an ordinary reply: silenced
+        await a.send(['RESET'], 1);
+        await a.send(['PING']);
+        return a.raw.received.toString('latin1');
+      } finally {
+        a.close();
+        b.close();
+      }
+    }
+    const [x, y] = await Promise.all([run(nodis.port), run(redis.port)]);
+    expect(x).toEqual(y);
+  });
 });

@@ -98,6 +98,8 @@ const cases: Array<[string, Buffer]> = [
   ['CLIENT REPLY SKIP, a command, then a bad frame', L('CLIENT REPLY SKIP\r\nPING\r\n*1\r\n+x\r\n')],
   ['unknown command with a NUL and a CR inside', L('*3\r\n$6\r\nEXIS\0T\r\n$3\r\na\rb\r\n$3\r\nc\0d\r\n')],
   ['nothing after QUIT runs', L('PING\r\n*1\r\n$4\r\nQUIT\r\nPING\r\n*1\r\n$4\r\nPING\r\n')],
+  ['empty command name', L('*1\r\n$0\r\n\r\n""\r\n*2\r\n$0\r\n\r\n$1\r\na\r\n')],
+  ['lowercase and mixed-case commands', L('ping\r\n*1\r\n$4\r\npInG\r\n')],
   ['unknown command then a bad frame', L('FOO bar\r\n*1\r\n$x\r\n')],
   ['unknown command args are cut at 128 chars', L(`FOO ${'a'.repeat(100)} ${'b'.repeat(50)} c\r\nFOO a b c d e f g h i j k l m n o p q r s t u v w x y z\r\n`)],
 ];

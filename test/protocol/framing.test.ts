@@ -89,16 +89,27 @@ describe('framing', () => {
 
   it('answers 10k pipelined commands sent in one write, batched per read', async () => {
     const c = await RawClient.connect(server.port);
+    expect(await c.request('PING\r\n', 7)).toBe('+PONG\r\n');
+    c.clear();
+    // the server side of this connection: count its reads and its flushes
+    const conn = [...server.core.clients.connections()].sort((x, y) => y.client.id - x.client.id)[0];
+    let reads = 0;
+    let flushes = 0;
+    conn.socket.prependListener('data', () => reads++);
+    const flush = conn.flush.bind(conn);
+    conn.flush = () => {
+      flushes++;
+      flush();
+    };
     const cmd = mb('PING');
     const n = 10000;
-    let writes = 0;
-    c.socket.on('data', () => writes++);
     c.write(Buffer.concat(Array.from({ length: n }, () => cmd)));
     const got = await c.waitBytes(7 * n, 10000);
     expect(got.length).toBe(7 * n);
     expect(got).toBe('+PONG\r\n'.repeat(n));
     // replies are flushed once per read, not once per command
-    expect(writes).toBeLessThan(200);
+    expect(reads).toBeGreaterThan(0);
+    expect(flushes).toBe(reads);
     c.close();
   });
 
@@ -160,6 +171,34 @@ describe('framing', () => {
   it('skips the two bytes after a bulk body and the byte after a header CR unchecked, like Redis', async () => {
     const c = await RawClient.connect(server.port);
     expect(await c.request('*1\rX$4\rXPINGxx', 7)).toBe('+PONG\r\n');
+    c.close();
+  });
+
+  it('fully closes after a protocol error even if the peer keeps sending', async () => {
+    const c = await RawClient.connect(server.port);
+    c.write('*1\r\n$x\r\n');
+    const spam = setInterval(() => {
+      if (!c.closed) c.write('PING\r\n');
+    }, 5);
+    try {
+      expect(await c.waitClose(3000)).toBe(true);
+    } finally {
+      clearInterval(spam);
+    }
+    expect(c.received.toString('latin1')).toBe('-ERR Protocol error: invalid bulk length\r\n');
+    for (let i = 0; i < 100 && server.core.clients.connectedCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(server.core.clients.connectedCount).toBe(0);
+  });
+
+  it('counts a protocol error in INFO stats and errorstats', async () => {
+    const c = await RawClient.connect(server.port);
+    await c.request('CONFIG RESETSTAT\r\n', 5);
+    const bad = await RawClient.connect(server.port);
+    bad.write('*1\r\n$x\r\n');
+    expect(await bad.waitClose()).toBe(true);
+    const info = await c.request('INFO errorstats\r\n', 1);
+    const all = await c.waitFor((s) => s.includes('count=') || s.length > info.length + 200);
+    expect(all).toContain('errorstat_ERR:count=1\r\n');
     c.close();
   });
 
