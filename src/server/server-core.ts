@@ -5,6 +5,7 @@
  */
 import type { ClientInfo, CommandContext, ServerOps, ServerStats } from '../commands/context.js';
 import { buildCommandTable } from '../commands/registry.js';
+import { unwatchAllKeys } from '../commands/transactions.js';
 import type { CommandSpec } from '../commands/table.js';
 import { type Config, REDIS_VERSION } from '../config.js';
 import { Dispatcher } from '../exec/dispatch.js';
@@ -169,7 +170,7 @@ export class ServerCore {
   disconnected(conn: Connection): void {
     this.pubsub.removeClient(conn.client);
     this.clients.remove(conn);
-    unwatchAll(this.keyspace.dbs, conn.client);
+    unwatchAllKeys(conn.ctx);
   }
 
   // --- Periodic tasks ---
@@ -201,16 +202,4 @@ export class ServerCore {
   clientInfos(): ClientInfo[] {
     return this.clients.list();
   }
-}
-
-/** Removes a client's WATCH registrations. */
-export function unwatchAll(dbs: Db[], client: { watch: { keys: Array<{ db: number; key: string }>; dirty: boolean } }): void {
-  for (const { db, key } of client.watch.keys) {
-    const set = dbs[db]?.watched.get(key);
-    if (set === undefined) continue;
-    set.delete(client.watch);
-    if (set.size === 0) dbs[db].watched.delete(key);
-  }
-  client.watch.keys = [];
-  client.watch.dirty = false;
 }

@@ -44,7 +44,7 @@ interface Case {
 const cases: Case[] = [];
 const seen = new Set<string>();
 function keyOf(cmds: string[][]): string {
-  return cmds.map((c) => c.map((a) => (a === '' ? '""' : /\s/.test(a) ? JSON.stringify(a) : a)).join(' ')).join(' ; ');
+  return cmds.map((c) => c.map((a) => (a === '' ? '""' : /[\s\x00-\x1f\x7f-\xff"]/.test(a) ? JSON.stringify(a) : a)).join(' ')).join(' ; ');
 }
 function add(...cmds: string[][]): void {
   addOwned(undefined, ...cmds);
@@ -187,6 +187,12 @@ function handWritten(): void {
   add(['SET', 'k', 'v', 'EX']);
   add(['SET', 'k', 'v', 'GET', 'GETX']);
   add(['SET', 'n', 'v', 'NX', 'GET']);
+  add(['SET', 'k', 'v', 'EX', '10', 'EX', '10']);
+  add(['SET', 'k', 'v', 'NX', 'NX']);
+  add(['SET', 'k', 'v', 'GET', 'GET']);
+  add(['SET', 'k', 'v', 'KEEPTTL', 'KEEPTTL']);
+  add(['SET', 'k', 'v', 'PXAT', '1', 'KEEPTTL']);
+  add(['SET', 'k', 'v', 'ex', '10', 'px']);
   add(['SETNX', 'k']);
   add(['GETEX', 'k', 'PERSISTX']);
   add(['GETEX', 'k', 'EX', '10', 'PX', '10']);
@@ -256,6 +262,8 @@ function handWritten(): void {
   add(['AUTH', 'a']);
   add(['AUTH', 'a', 'b']);
   add(['AUTH', 'a', 'b', 'c']);
+  add(['AUTH', 'default', 'x']);
+  add(['AUTH', 'DEFAULT', 'x']);
   add(['SELECT']);
   add(['CLIENT', 'LIST', 'TYPE', 'foo']);
   add(['CLIENT', 'LIST', 'TYPE']);
@@ -268,6 +276,16 @@ function handWritten(): void {
   add(['CLIENT', 'KILL', 'SKIPME', 'maybe']);
   add(['CLIENT', 'KILL', 'ID']);
   add(['CLIENT', 'KILL', 'ID', '999999', 'FOO']);
+  add(['CLIENT', 'KILL', 'USER', 'nouser']);
+  add(['CLIENT', 'KILL', 'LADDR', '1.2.3.4:5']);
+  add(['CLIENT', 'KILL', 'MAXAGE', '10']);
+  add(['CLIENT', 'KILL', 'ID', '5', 'ID']);
+  add(['CLIENT', 'KILL', 'ADDR', '1.2.3.4:5', 'SKIPME', 'no']);
+  add(['CLIENT', 'PAUSE', '10', 'WRITEX']);
+  add(['CLIENT', 'PAUSE', 'abc', 'WRITE']);
+  add(['CLIENT', 'SETNAME', 'a\x7f']);
+  add(['CLIENT', 'SETNAME', '\xe9']);
+  add(['CLIENT', 'SETNAME', ''], ['CLIENT', 'GETNAME']);
   add(['CLIENT', 'REPLY', 'MAYBE']);
   add(['CLIENT', 'SETNAME', 'a b']);
   add(['CLIENT', 'SETNAME', 'a\nb']);
@@ -284,6 +302,30 @@ function handWritten(): void {
   add(['CONFIG', 'SET', 'appendonly', 'maybe']);
   add(['CONFIG', 'SET', 'maxmemory-policy', 'foo']);
   add(['CONFIG', 'SET', 'hz', '10']);
+  add(['CONFIG', 'SET', 'hz', '10', 'maxmemory-policy', 'foo']);
+  add(['CONFIG', 'SET', 'HZ', 'abc']);
+  add(['CONFIG', 'SET', 'hz', '11', 'maxmemory-policy', 'foo'], ['CONFIG', 'GET', 'hz']);
+  for (const [param, value] of [
+    ['save', 'abc'],
+    ['save', '100'],
+    ['save', '100 abc'],
+    ['notify-keyspace-events', 'q'],
+    ['dir', '/nonexistent/nodis'],
+    ['loglevel', 'foo'],
+    ['timeout', '-1'],
+    ['maxclients', '0'],
+    ['databases', '32'],
+    ['port', 'abc'],
+    ['slowlog-log-slower-than', 'abc'],
+    ['maxmemory', 'abc'],
+    ['maxmemory', '1.5'],
+    ['maxmemory', '-1'],
+    ['maxmemory', '10xb'],
+    ['appendfsync', 'sometimes'],
+    ['list-max-listpack-size', 'abc'],
+  ]) {
+    add(['CONFIG', 'SET', param, value]);
+  }
   add(['CONFIG', 'GET']);
   add(['CONFIG', 'GET', 'nosuchparam']);
   add(['OBJECT', 'ENCODING', 'nokey']);
@@ -329,6 +371,16 @@ function handWritten(): void {
   add(['FUNCTION', 'RESTORE', 'garbage', 'FOO']);
   add(['FUNCTION', 'KILL']);
   add(['FCALL', 'f', '0']);
+  add(['FUNCTION', 'LIST']);
+  add(['FUNCTION', 'STATS']);
+  add(['FUNCTION', 'DUMP']);
+  add(['SCRIPT', 'EXISTS', 'a', 'b']);
+  add(['PUBSUB', 'NUMSUB', 'a', 'b']);
+  add(['PUBSUB', 'SHARDNUMSUB', 'a']);
+  add(['PUBSUB', 'CHANNELS', '*']);
+  add(['LCS', 'k', 'nokey']);
+  add(['LCS', 'k', 'n', 'IDX', 'MINMATCHLEN', '-1', 'WITHMATCHLEN']);
+  add(['LATENCY', 'RESET', 'foo']);
   add(['SLOWLOG', 'RESET', 'x']);
   add(['SLOWLOG', 'GET', '1', 'x']);
   add(['LATENCY', 'HISTORY', 'nosuchevent']);
@@ -359,6 +411,12 @@ function handWritten(): void {
   add(['SUBSCRIBE', 'c'], ['NOSUCHCMD']);
   add(['SUBSCRIBE', 'c'], ['SET', 'k']);
   add(['PSUBSCRIBE', 'p*'], ['CONFIG', 'FOO']);
+  add(['SUBSCRIBE', 'c'], ['CONFIG', 'GET', 'hz']);
+  add(['SUBSCRIBE', 'c'], ['CONFIG', 'FOO']);
+  add(['SUBSCRIBE', 'c'], ['MULTI']);
+  add(['SUBSCRIBE', 'c'], ['UNSUBSCRIBE', 'x', 'c']);
+  add(['SUBSCRIBE', 'c'], ['PUNSUBSCRIBE']);
+  add(['SUBSCRIBE', 'c'], ['RESET'], ['GET', 'k']);
   add(['UNSUBSCRIBE']);
   add(['PUNSUBSCRIBE']);
 
@@ -395,6 +453,12 @@ function handWritten(): void {
   add(['FOOBAR', 'x'.repeat(200)]);
   add(['x'.repeat(200)]);
   add(['FOOBAR', ...Array.from({ length: 30 }, (_, i) => `arg${i}`)]);
+  add(['FOOBAR', 'a\r\nb']);
+  add(['FOO\r\nBAR']);
+  add(['FOO\nBAR', 'x\ny']);
+  add(['CONFIG', 'a\r\nb']);
+  add(['CONFIG', 'x'.repeat(200)]);
+  add(['DEBUG', 'x'.repeat(200)]);
   add(['CONFIG|GET', 'hz']);
   add(['config|get']);
   add(['']);
