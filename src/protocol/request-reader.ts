@@ -5,9 +5,15 @@
  * small resumable scanner that walks only the frame headers (payloads are skipped by length),
  * so that this file can do what a reply parser does not: find frame boundaries for inline
  * commands (`PING\r\n`), reject what Redis rejects with Redis's exact protocol errors
- * (non-'$' elements, bad or huge lengths, proto-max-bulk-len) before buffering anything, and
- * count the bytes of an incomplete request against client-query-buffer-limit.
- * Only validated bytes are handed to redis-parser.
+ * (non-'$' elements, bad or huge lengths, proto-max-bulk-len, the before-AUTH caps) before
+ * buffering anything, and apply client-query-buffer-limit as Redis does (Redis trims parsed
+ * arguments from its query buffer, so in practice only one bulk larger than the limit trips it).
+ * Only validated bytes are handed to redis-parser: an unfinished header line is held back.
+ *
+ * Redis quirks matched on purpose: the byte after a header's CR and the two bytes after a bulk
+ * body are skipped unchecked; Redis finds line ends with strchr(), so a NUL before the CR (or,
+ * inline, before the LF) stalls the request until the 64 KiB "too big" errors; checks that depend
+ * on AUTH or CONFIG SET see the requests before them in the same chunk already executed.
  */
 import RedisParser from 'redis-parser';
 import { Err } from './errors.js';

@@ -27,6 +27,8 @@ export class Connection {
   private flushScheduled = false;
   /** Requests held while clients are paused (CLIENT PAUSE), in arrival order; null when none. */
   private held: string[][] | null = null;
+  /** A protocol error read after held requests: answered once they have run. */
+  private heldProtocolError: string | null = null;
   /** When the output buffer first went over the soft limit (ms), or 0. */
   private softLimitSince = 0;
 
@@ -81,21 +83,13 @@ export class Connection {
         this.flush();
         return;
       }
-      this.core.log.debug({ client: this.client.addr, error: r.message }, 'protocol error');
-      // counted like any error reply (INFO stats and errorstats), even when silenced
-      const stats = this.core.stats;
-      stats.errorReplies++;
-      stats.errorCounts.set('ERR', (stats.errorCounts.get('ERR') ?? 0) + 1);
-      if (this.client.replyMode !== 'on') {
-        // CLIENT REPLY OFF/SKIP silences the error; Redis then never gets to close the client
-        // (it closes after the last reply is written) and reads nothing more from it
-        this.write(new ErrorReply(r.message));
-        this.deaf = true;
-        this.flush();
+      if (this.held !== null) {
+        // requests before the bad frame wait for CLIENT PAUSE to end: the error follows their replies
+        this.heldProtocolError = r.message;
         return;
       }
-      this.write(new ErrorReply(r.message));
-      this.closeAfterReply();
+      this.protocolError(r.message);
+      return;
     } else if (r.kind === 'query-buffer-limit') {
       this.core.log.warn({ client: this.client.addr }, 'Closing client that reached max query buffer length');
       // requests before the oversized one ran (Redis would have read them in earlier reads):
@@ -103,6 +97,25 @@ export class Connection {
       this.flush();
       this.close();
       return;
+    }
+    this.flush();
+  }
+
+  /** Answers a protocol error, then closes after the reply (unless CLIENT REPLY silences it). */
+  private protocolError(message: string): void {
+    this.core.log.debug({ client: this.client.addr, error: message }, 'protocol error');
+    // counted like any error reply (INFO stats and errorstats), even when silenced
+    const stats = this.core.stats;
+    stats.errorReplies++;
+    stats.errorCounts.set('ERR', (stats.errorCounts.get('ERR') ?? 0) + 1);
+    const silenced = this.client.replyMode !== 'on';
+    this.write(new ErrorReply(message));
+    if (silenced) {
+      // CLIENT REPLY OFF/SKIP silences the error; Redis then never gets to close the client
+      // (it closes after the last reply is written) and reads nothing more from it
+      this.deaf = true;
+    } else {
+      this.closeAfterReply();
     }
     this.flush();
   }
@@ -131,6 +144,11 @@ export class Connection {
     if (held === null) return;
     this.held = null;
     for (const argv of held) this.onCommand(argv);
+    const message = this.heldProtocolError;
+    if (message !== null && this.held === null) {
+      this.heldProtocolError = null;
+      if (!this.closing) return this.protocolError(message);
+    }
     this.flush();
   }
 

@@ -25,7 +25,23 @@ const DISPATCH = 'src/exec/dispatch.ts';
 const ALLOWED: Record<string, string> = {
   'CLIENT TRACKING maybe': 'client-side caching is not in this issue: unknown subcommand',
   'CLIENT CACHING maybe': 'client-side caching is not in this issue: unknown subcommand',
+  'CONFIG SET maxmemory-policy allkeys-lfu ; SET f v ; OBJECT FREQ f ; CONFIG SET maxmemory-policy noeviction':
+    'no per-key LFU counter in nodis: OBJECT FREQ answers 0',
 };
+/** The same, for families of cases. */
+const ALLOWED_PATTERNS: Array<[RegExp, string]> = [
+  [
+    /^(SET e 10 ; (APPEND|SETRANGE) e .*|INCRBYFLOAT n 1|SETBIT e 0 1) ; OBJECT ENCODING [en]$/,
+    'a value keeps no encoding of its own: nodis derives it from the bytes (Redis: raw after APPEND/SETRANGE/SETBIT, embstr after INCRBYFLOAT)',
+  ],
+  [
+    /^(P?EXPIREAT k|SET k v (EX|PX)AT|GETEX k (EX|PX)AT) \S+ ; P?EXPIRETIME k$/,
+    'expiry times are JS numbers (ms): exact up to 2^53 ms (year 287,396), rounded beyond',
+  ],
+];
+function allowed(key: string): boolean {
+  return key in ALLOWED || ALLOWED_PATTERNS.some(([re]) => re.test(key.replace(/^\[RESP3\] /, '')));
+}
 
 /** Commands never sent: replies inherently differ or the server would go away. */
 const SKIP = new Set(['shutdown', 'quit', 'monitor', 'sync', 'psync', 'failover', 'replicaof', 'slaveof']);
@@ -35,9 +51,12 @@ const INT_BAD = ['abc', '1.5', '9223372036854775808', '-9223372036854775809', ''
 /** Long double arguments (INCRBYFLOAT): malformed, spaced, infinite, NaN, overflowing. */
 const FLOAT_BAD = ['abc', '', ' 1', '1 ', 'inf', '-inf', 'nan', '1e400', '0x10', '1.5.5', '1e', '9223372036854775808', '1e3', '.5', '5.'];
 
+/** Integers past 2^53 (a JS number loses them), and the boundaries of Redis's overflow checks. */
+const BIG = ['9007199254740993', '-9007199254740993', '4611686018427387904', '9223372036854775807', '-9223372036854775808', '9223372036854775', '9223372036854776'];
+
 interface Case {
   cmds: string[][];
-  /** Owner file override (default: the owner of the last command's name). */
+  /** Owner file override (default: the owner of the first command's name). */
   owner?: string;
 }
 
@@ -127,9 +146,12 @@ function handWritten(): void {
   forms(['BITPOS', 'k', '#'], [...INT_BAD, '2', '-1']);
   forms(['BITPOS', 'k', '1', '#'], INT_BAD);
   forms(['BITPOS', 'k', '1', '0', '#'], INT_BAD);
-  forms(['SELECT', '#'], [...INT_BAD, '16', '-1']);
-  forms(['MOVE', 'k', '#'], [...INT_BAD, '16', '-1', '0']);
-  forms(['COPY', 'k', 'k2', 'DB', '#'], [...INT_BAD, '16', '-1']);
+  const INT32 = ['2147483647', '2147483648', '-2147483648', '-2147483649', '4294967296'];
+  forms(['SELECT', '#'], [...INT_BAD, ...INT32, '16', '-1']);
+  forms(['MOVE', 'k', '#'], [...INT_BAD, ...INT32, '16', '-1', '0']);
+  forms(['COPY', 'k', 'k2', 'DB', '#'], [...INT_BAD, ...INT32, '16', '-1']);
+  forms(['SWAPDB', '#', '1'], INT32);
+  forms(['SWAPDB', '1', '#'], INT32);
   forms(['SCAN', '#', 'MATCH', 'zzz'], [...INT_BAD, '-1', '18446744073709551616', '18446744073709551615']);
   forms(['SCAN', '0', 'COUNT', '#'], [...INT_BAD, '0', '-1']);
   forms(['SLOWLOG', 'GET', '#'], [...INT_BAD, '-2']);
@@ -159,6 +181,50 @@ function handWritten(): void {
   add(['DEBUG', 'HELP', 'x']);
   add(['DEBUG', 'OBJECT', 'nokey']);
   add(['DEBUG', 'OBJECT']);
+
+  // big integers: valid for Redis's long long, imprecise as a JS number
+  for (const c of [
+    ['GETRANGE', 'k', '#', '-1'],
+    ['GETRANGE', 'k', '0', '#'],
+    ['SETRANGE', 'k', '#', 'v'],
+    ['SETBIT', 'k', '#', '1'],
+    ['GETBIT', 'k', '#'],
+    ['BITCOUNT', 'k', '#', '-1'],
+    ['BITCOUNT', 'k', '0', '#', 'BIT'],
+    ['BITPOS', 'k', '1', '#'],
+    ['BITPOS', 'k', '1', '0', '#', 'BIT'],
+    ['SCAN', '0', 'MATCH', 'zzz', 'COUNT', '#'],
+    ['INCRBY', 'n', '#'],
+    ['DECRBY', 'n', '#'],
+    ['SELECT', '#'],
+    ['MOVE', 'k', '#'],
+    ['SWAPDB', '#', '0'],
+    ['SWAPDB', '0', '#'],
+    ['CLIENT', 'KILL', 'ID', '#'],
+    ['CLIENT', 'UNBLOCK', '#'],
+    ['MEMORY', 'USAGE', 'k', 'SAMPLES', '#'],
+    ['LCS', 'k', 'n', 'MINMATCHLEN', '#'],
+    ['EVAL', 'return 1', '#'],
+    ['HELLO', '#'],
+    ['BITFIELD', 'k', 'GET', 'u8', '#'],
+    ['BITFIELD', 'k', 'INCRBY', 'i64', '0', '#'],
+  ]) {
+    forms(c, BIG);
+  }
+  // the stored expiry must be exact (absolute times only: a relative one depends on the clock)
+  for (const v of BIG) {
+    for (const c of ['EXPIREAT', 'PEXPIREAT']) add([c, 'k', v], ['PEXPIRETIME', 'k']);
+    for (const o of ['EXAT', 'PXAT']) add(['SET', 'k', 'v', o, v], ['PEXPIRETIME', 'k']);
+    add(['GETEX', 'k', 'PXAT', v], ['PEXPIRETIME', 'k']);
+    add(['EXPIREAT', 'k', v], ['EXPIRETIME', 'k']);
+  }
+  add(['INCRBY', 'n', '9223372036854775797']);
+  add(['INCRBY', 'n', '9223372036854775798']);
+  add(['DECRBY', 'n', '-9223372036854775797']);
+  add(['DECRBY', 'n', '-9223372036854775798']);
+  add(['SET', 'n', '-9223372036854775808'], ['DECRBY', 'n', '-1']);
+  add(['SET', 'n', '-9223372036854775807'], ['DECRBY', 'n', '1'], ['DECR', 'n']);
+  add(['SET', 'n', '9007199254740993'], ['INCR', 'n'], ['INCRBYFLOAT', 'n', '1']);
 
   // bad numbers stored in the value rather than given as an argument
   for (const v of ['9223372036854775807', '-9223372036854775808', ' 1', '1 ', '01', '+1', '-0', '1e3', '0x10', '1.5', '', 'abc', 'inf', 'nan']) {
@@ -323,6 +389,9 @@ function handWritten(): void {
     ['maxmemory', '10xb'],
     ['appendfsync', 'sometimes'],
     ['list-max-listpack-size', 'abc'],
+    ['client-output-buffer-limit', 'normal 0 0'],
+    ['client-output-buffer-limit', 'foo 0 0 0'],
+    ['client-output-buffer-limit', 'normal abc 0 0'],
   ]) {
     add(['CONFIG', 'SET', param, value]);
   }
@@ -332,6 +401,32 @@ function handWritten(): void {
   add(['OBJECT', 'FREQ', 'k']);
   add(['OBJECT', 'FREQ', 'nokey']);
   add(['OBJECT', 'IDLETIME', 'nokey']);
+  addOwned(
+    'src/commands/object.ts',
+    ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+    ['SET', 'f', 'v'],
+    ['OBJECT', 'IDLETIME', 'f'],
+    ['OBJECT', 'FREQ', 'nokey'],
+    ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+  );
+  addOwned(
+    'src/commands/object.ts',
+    ['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu'],
+    ['SET', 'f', 'v'],
+    ['OBJECT', 'FREQ', 'f'],
+    ['CONFIG', 'SET', 'maxmemory-policy', 'noeviction'],
+  );
+  // which strings count as integers (Redis's string2l) shows in the encoding and shared refcount
+  for (const v of [...INT_BAD, ...BIG, '0', '-1', '9999', '10000', 'x'.repeat(44), 'x'.repeat(45), '1'.repeat(20), '-'.repeat(1)]) {
+    addOwned('src/commands/object.ts', ['SET', 'e', v], ['OBJECT', 'ENCODING', 'e'], ['OBJECT', 'REFCOUNT', 'e']);
+  }
+  addOwned('src/commands/object.ts', ['SET', 'e', '10'], ['APPEND', 'e', '1'], ['OBJECT', 'ENCODING', 'e']);
+  addOwned('src/commands/object.ts', ['SET', 'e', '10'], ['SETRANGE', 'e', '0', '2'], ['OBJECT', 'ENCODING', 'e']);
+  addOwned('src/commands/object.ts', ['INCRBYFLOAT', 'n', '1'], ['OBJECT', 'ENCODING', 'n']);
+  addOwned('src/commands/object.ts', ['INCR', 'newkey'], ['OBJECT', 'ENCODING', 'newkey'], ['OBJECT', 'REFCOUNT', 'newkey']);
+  addOwned('src/commands/object.ts', ['SETBIT', 'e', '0', '1'], ['OBJECT', 'ENCODING', 'e']);
+  addOwned('src/commands/object.ts', ['GETSET', 'e', '12'], ['OBJECT', 'ENCODING', 'e']);
+  addOwned('src/commands/object.ts', ['MSET', 'e', '12', 'e2', 'abc'], ['OBJECT', 'ENCODING', 'e'], ['OBJECT', 'ENCODING', 'e2']);
   add(['OBJECT', 'REFCOUNT', 'nokey']);
   add(['MEMORY', 'USAGE', 'k', 'SAMPLESX', '1']);
   add(['MEMORY', 'USAGE', 'k', 'SAMPLES']);
@@ -590,16 +685,17 @@ describe.skipIf(!hasRedis)('bad input: nodis vs redis-server, every command', ()
     const resp3: Case[] = [];
     const compare = async (c: Case, proto3: boolean) => {
       const [mine, theirs] = await Promise.all([a.run(c, proto3), b.run(c, proto3)]);
-      // replies that are not a lone error may differ in RESP3 (null, map, double): run those again
-      if (!proto3 && !(c.cmds.length === 1 && theirs.startsWith('-'))) resp3.push(c);
+      // replies that are not a lone error may differ in RESP3 (null, map, double): run those that
+      // matched again
+      if (!proto3 && mine === theirs && !(c.cmds.length === 1 && theirs.startsWith('-'))) resp3.push(c);
       const key = (proto3 ? '[RESP3] ' : '') + keyOf(c.cmds);
       if (process.env.BAD_INPUT_DUMP) fs.appendFileSync(process.env.BAD_INPUT_DUMP, `${key}\n    ${show(theirs)}\n`);
       if (mine === theirs) {
         if (key in ALLOWED) matchedAllowed.push(key);
         return;
       }
-      if (key in ALLOWED) return;
-      const name = c.cmds[c.cmds.length - 1][0].toLowerCase();
+      if (allowed(key)) return;
+      const name = c.cmds[0][0].toLowerCase();
       const owner = c.owner ?? (table.has(name) ? (owners.get(name) ?? DISPATCH) : DISPATCH);
       note(owner, `${key}\n      redis: ${show(theirs)}\n      nodis: ${show(mine)}`);
     };

@@ -255,6 +255,21 @@ describe.skipIf(!hasRedis)('protocol vs redis-server', () => {
     results.forEach(([r, n], i) => expect({ input: lines[i], ...n }).toEqual({ input: lines[i], ...r }));
   });
 
+  it('answers requests held by CLIENT PAUSE before a bad frame behind them', async () => {
+    const data = L('PING\r\n*1\r\n+x\r\n');
+    const run = async (port: number, like?: Outcome) => {
+      await exchange(port, L('CLIENT PAUSE 300 ALL\r\n'), 10, { bytes: '+OK\r\n', closed: false });
+      const t0 = Date.now();
+      const out = await exchange(port, data, 250, like);
+      return { out, waited: Date.now() - t0 };
+    };
+    const r = await run(redis.port);
+    const n = await run(nodis.port, r.out);
+    expect(r.out).toEqual({ bytes: "+PONG\r\n-ERR Protocol error: expected '$', got '+'\r\n", closed: true });
+    expect(n.out).toEqual(r.out);
+    expect(n.waited).toBeGreaterThanOrEqual(200);
+  });
+
   it('keeps other clients working while one sends a bad frame', async () => {
     for (const port of [redis.port, nodis.port]) {
       const good = net.connect({ port, host: '127.0.0.1' });
@@ -267,6 +282,30 @@ describe.skipIf(!hasRedis)('protocol vs redis-server', () => {
       });
       expect(reply).toBe('+PONG\r\n');
       good.destroy();
+    }
+  });
+});
+
+describe.skipIf(!hasRedis)('maxclients vs redis-server', () => {
+  it('rejects the client over maxclients with the same bytes, then closes', async () => {
+    const [redis, nodis] = await Promise.all([startRedis(['--maxclients', '1']), startTestServer({ maxclients: 1 })]);
+    try {
+      const holders = await Promise.all(
+        [redis.port, nodis.port].map(
+          (port) =>
+            new Promise<net.Socket>((resolve) => {
+              const s = net.connect({ port, host: '127.0.0.1' }, () => s.write('PING\r\n'));
+              s.on('error', () => {});
+              s.once('data', () => resolve(s));
+            }),
+        ),
+      );
+      const [r, n] = await both(redis.port, nodis.port, L('PING\r\n'));
+      expect(r).toEqual({ bytes: '-ERR max number of clients reached\r\n', closed: true });
+      expect(n).toEqual(r);
+      for (const h of holders) h.destroy();
+    } finally {
+      await Promise.all([redis.close(), nodis.close()]);
     }
   });
 });
