@@ -103,10 +103,14 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
       srv.listen(unixsocket, () => resolve());
     });
     srv.on('error', (err) => log.warn({ err: err.message }, 'listener error'));
-    fs.chmodSync(unixsocket, parseInt(config.get('unixsocketperm') || '0', 8) || 0o700);
+    // unixsocketperm 0 (the default) leaves the socket's mode to the umask, as Redis does
+    const perm = parseInt(config.get('unixsocketperm') || '0', 8);
+    if (perm) fs.chmodSync(unixsocket, perm);
     servers.push(srv);
   }
   core.port = port;
+  // an embedder's port 0 means "any free port": report the one bound, as CONFIG GET port
+  if (opts.config?.port === 0 && port !== 0) config.set('port', String(port));
   core.startTimers();
 
   let resolveClosed!: () => void;
