@@ -310,8 +310,9 @@ interface BitfieldOp {
 function parseBitfieldType(arg: string): { signed: boolean; bits: number } {
   const c = arg.charCodeAt(0);
   let signed: boolean;
-  if (c === 105 || c === 73) signed = true;
-  else if (c === 117 || c === 85) signed = false;
+  // lowercase only, as Redis's getBitfieldTypeFromArgument
+  if (c === 105) signed = true;
+  else if (c === 117) signed = false;
   else fail(Err.bitfieldType);
   const rest = arg.slice(1);
   if (!isStrictInt(rest)) fail(Err.bitfieldType);

@@ -107,6 +107,8 @@ export const keys = defineCommand({
 
 /** Redis's parseScanCursorOrReply: strtoul semantics (sign allowed, "" is 0), no leading space. */
 export function parseScanCursor(s: string): number {
+  const nul = s.indexOf('\0'); // strtoul sees a C string: it ends at the first NUL
+  if (nul !== -1) s = s.slice(0, nul);
   if (s.length === 0) return 0;
   if (!CURSOR_RE.test(s)) fail(Err.invalidCursor);
   let v = BigInt(s.charCodeAt(0) === 43 ? s.slice(1) : s);

@@ -132,7 +132,7 @@ const objectRefcount = objectSub('refcount', (ctx, v) => {
 });
 
 const objectIdletime = objectSub('idletime', (ctx) => {
-  if (maxmemoryPolicy(ctx).includes('lfu')) fail(Err.lruNotSelected);
+  if (maxmemoryPolicy(ctx).includes('lfu')) fail(Err.lfuSelected);
   return 0; // no per-key access clock in nodis
 });
 

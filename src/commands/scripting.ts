@@ -44,9 +44,19 @@ function evalCommand(name: string, flags: CommandFlag[]): CommandSpec {
   });
 }
 
-/** EVALSHA: the script cache is always empty, so every SHA is unknown (as Redis checks first). */
+/** EVALSHA: a SHA that is not 40 chars cannot match; else numkeys is checked, then the (always
+ * empty) script cache, in evalShaCommand's order. */
 function evalshaCommand(name: string, flags: CommandFlag[]): CommandSpec {
-  return defineCommand({ name, arity: -3, flags, getKeys: numkeysKeys, run: () => fail(Err.noScript) });
+  return defineCommand({
+    name,
+    arity: -3,
+    flags,
+    getKeys: numkeysKeys,
+    run(_ctx, args) {
+      if (args[0].length === 40) checkNumkeys(args);
+      return fail(Err.noScript);
+    },
+  });
 }
 
 /** FCALL: no library is ever loaded, so no function exists (checked before numkeys, as Redis). */

@@ -79,8 +79,11 @@ export const swapdb = defineCommand({
   arity: 3,
   flags: ['write', 'fast'],
   run(ctx, [a, b]) {
+    // getIntFromObjectOrReply: a 32-bit int, else the argument's own error
     const i = parseInteger(a, Err.invalidFirstDbIndex);
+    if (i !== (i | 0)) fail(Err.invalidFirstDbIndex);
     const j = parseInteger(b, Err.invalidSecondDbIndex);
+    if (j !== (j | 0)) fail(Err.invalidSecondDbIndex);
     const dbs = ctx.server.keyspace.dbs;
     if (i < 0 || i >= dbs.length || j < 0 || j >= dbs.length) fail(Err.dbIndexOutOfRange);
     if (i !== j) dbs[i].swapContents(dbs[j]);

@@ -130,8 +130,8 @@ export const Err = {
   expireGtLt: 'ERR GT and LT options at the same time are not compatible',
   lfuNotSelected:
     'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-  lruNotSelected:
-    'ERR An LRU maxmemory policy is not selected, access time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+  lfuSelected:
+    'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
   // --- connection, CLIENT, transactions (client.ts, transactions.ts) ---
   helloProtoNotInteger: 'ERR Protocol version is not an integer or out of range',
   helloSyntax: (opt: string) => `ERR Syntax error in HELLO option '${opt}'`,

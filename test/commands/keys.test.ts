@@ -247,7 +247,7 @@ describe('OBJECT / MEMORY', () => {
     await c.config('SET', 'maxmemory-policy', 'allkeys-lfu');
     try {
       expect(await c.object('FREQ', 'o')).toBe(0);
-      await expect(c.object('IDLETIME', 'o')).rejects.toThrow('ERR An LRU maxmemory policy is not selected, access time not tracked.');
+      await expect(c.object('IDLETIME', 'o')).rejects.toThrow('ERR An LFU maxmemory policy is selected, idle time not tracked.');
       await c.config('SET', 'maxmemory-policy', 'allkeys-lru');
       expect(await c.object('REFCOUNT', 'o')).toBe(2147483647);
       await c.config('SET', 'maxmemory', '1000000000');
