@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commandFlags } from '../../src/commands/command.js';
 import { buildCommandTable } from '../../src/commands/registry.js';
 import type { CommandSpec } from '../../src/commands/table.js';
+import { err } from '../helpers/error-reply.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
 
 let server: TestServer;
@@ -22,15 +23,6 @@ afterAll(async () => {
   r.disconnect();
   await server.close();
 });
-
-async function err(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error reply');
-}
 
 type SavedInfo = [string, number, { '~': Array<{ '+': string }> }, number, number, number, ...unknown[]];
 const saved = JSON.parse(fs.readFileSync(new URL('../../src/commands/command-docs.json', import.meta.url), 'utf8')) as {

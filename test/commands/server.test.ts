@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { err } from '../helpers/error-reply.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
 
@@ -25,15 +26,6 @@ beforeEach(async () => {
   await r.call('flushall');
   await r.call('select', '0');
 });
-
-async function err(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected an error reply');
-}
 
 describe('DBSIZE / FLUSHDB / FLUSHALL / SWAPDB', () => {
   it('counts keys and flushes one db or all', async () => {

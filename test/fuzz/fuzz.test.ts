@@ -6,19 +6,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestReader } from '../../src/protocol/request-reader.js';
+import { rng } from '../helpers/rng.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
-
-/** Mulberry32. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIAL = [13, 10, 0, 42, 36, 45, 43, 58, 34, 39, 92, 32, 48, 49, 57, 255];
 

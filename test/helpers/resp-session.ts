@@ -2,6 +2,7 @@
  * A raw RESP session for exact-byte tests: sends one command as a RESP array and waits for a
  * given number of complete top-level replies (RESP2 or RESP3), returning their bytes (latin1).
  */
+import net from 'node:net';
 import { RawClient } from './raw-client.js';
 
 /** End offset of the RESP frame starting at pos in s, or -1 when incomplete. */
@@ -92,5 +93,63 @@ export class RespSession {
 
   close(): void {
     this.raw.close();
+  }
+}
+
+/**
+ * A minimal RESP2/RESP3 connection for oracle tests: cmd() sends one command and resolves with
+ * the bytes (latin1) of the next complete reply; next() takes the next reply or pushed message.
+ */
+export class RespConn {
+  private buf = Buffer.alloc(0);
+  private waiters: Array<() => void> = [];
+
+  private constructor(private readonly sock: net.Socket) {
+    sock.on('data', (c) => {
+      this.buf = Buffer.concat([this.buf, c]);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<RespConn> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect({ port, host }, () => resolve(new RespConn(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Sends one command and resolves with its reply's bytes. */
+  cmd(...args: string[]): Promise<string> {
+    this.send(...args);
+    return this.next();
+  }
+
+  /** Sends one command without waiting. */
+  send(...args: string[]): void {
+    this.sock.write(Buffer.from(encodeCommand(args), 'latin1'));
+  }
+
+  /** The next complete reply (or pushed message). */
+  async next(): Promise<string> {
+    for (;;) {
+      const s = this.buf.toString('latin1');
+      const end = frameEnd(s, 0);
+      if (end !== -1) {
+        this.buf = this.buf.subarray(end);
+        return s.slice(0, end);
+      }
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  /** Everything received that no next() took (pub/sub messages). */
+  drain(): string {
+    const s = this.buf.toString('latin1');
+    this.buf = Buffer.alloc(0);
+    return s;
+  }
+
+  close(): void {
+    this.sock.destroy();
   }
 }

@@ -2,71 +2,10 @@
  * Key commands, expiry and OBJECT/MEMORY against a real redis-server: the same requests to both,
  * replies compared byte for byte (KEYS results compared as sorted sets: order is unspecified).
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, type RedisOracle, startRedis } from '../helpers/oracle.js';
+import { RespConn } from '../helpers/resp-session.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
-
-/** Minimal RESP client returning each reply's raw bytes (latin1). */
-class Conn {
-  private buf = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
-  private constructor(private readonly sock: net.Socket) {
-    sock.on('data', (c) => {
-      this.buf = Buffer.concat([this.buf, c]);
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-  static open(port: number): Promise<Conn> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host: '127.0.0.1' }, () => resolve(new Conn(s)));
-      s.once('error', reject);
-    });
-  }
-  async cmd(...args: string[]): Promise<string> {
-    this.send(...args);
-    return this.next();
-  }
-  send(...args: string[]): void {
-    let out = `*${args.length}\r\n`;
-    for (const a of args) out += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
-    this.sock.write(Buffer.from(out, 'latin1'));
-  }
-  /** The next reply (or pushed message). */
-  async next(): Promise<string> {
-    for (;;) {
-      const s = this.buf.toString('latin1');
-      const end = replyEnd(s, 0);
-      if (end !== -1) {
-        this.buf = this.buf.subarray(end);
-        return s.slice(0, end);
-      }
-      await new Promise<void>((r) => this.waiters.push(r));
-    }
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-/** End offset of the RESP reply starting at i, or -1 when incomplete. */
-function replyEnd(s: string, i: number): number {
-  const nl = s.indexOf('\r\n', i);
-  if (nl === -1) return -1;
-  const t = s[i];
-  const n = Number(s.slice(i + 1, nl));
-  if (t === '$' || t === '=' || t === '!') return n < 0 ? nl + 2 : nl + 2 + n + 2 <= s.length ? nl + 2 + n + 2 : -1;
-  if (t === '*' || t === '%' || t === '~' || t === '>') {
-    let p = nl + 2;
-    const items = t === '%' ? n * 2 : n;
-    for (let k = 0; k < items; k++) {
-      p = replyEnd(s, p);
-      if (p === -1) return -1;
-    }
-    return p;
-  }
-  return nl + 2;
-}
 
 type Parsed = string | number | null | Parsed[];
 
@@ -121,13 +60,13 @@ function sortedBulks(reply: string): string[] {
 
 let redis: RedisOracle;
 let nodis: TestServer;
-let r: Conn;
-let n: Conn;
+let r: RespConn;
+let n: RespConn;
 
 describe.skipIf(!hasRedis)('key commands vs redis-server', () => {
   beforeAll(async () => {
     [redis, nodis] = await Promise.all([startRedis(), startTestServer()]);
-    [r, n] = await Promise.all([Conn.open(redis.port), Conn.open(nodis.port)]);
+    [r, n] = await Promise.all([RespConn.connect(redis.port), RespConn.connect(nodis.port)]);
   });
   afterAll(async () => {
     r?.close();
@@ -353,7 +292,7 @@ describe.skipIf(!hasRedis)('key commands vs redis-server', () => {
   });
 
   it('RESP3 replies', async () => {
-    const conns = await Promise.all([Conn.open(redis.port), Conn.open(nodis.port)]);
+    const conns = await Promise.all([RespConn.connect(redis.port), RespConn.connect(nodis.port)]);
     try {
       await Promise.all(conns.map((x) => x.cmd('hello', '3')));
       const same = async (...args: string[]) => {
@@ -384,7 +323,7 @@ describe.skipIf(!hasRedis)('key commands vs redis-server', () => {
   });
 
   it('keyspace notifications match', async () => {
-    const subs = await Promise.all([Conn.open(redis.port), Conn.open(nodis.port)]);
+    const subs = await Promise.all([RespConn.connect(redis.port), RespConn.connect(nodis.port)]);
     try {
       await both('config', 'set', 'notify-keyspace-events', 'KEA');
       await Promise.all(

@@ -4,64 +4,10 @@
  * Non-deterministic parts (DEBUG OBJECT's address and LRU clock, SLOWLOG ids, times and
  * addresses) are normalised before comparing.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis, type RedisOracle, startRedis } from '../helpers/oracle.js';
+import { RespConn } from '../helpers/resp-session.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
-
-/** Minimal RESP2/RESP3 client returning each reply's raw bytes (latin1). */
-class Conn {
-  private buf = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
-  private constructor(private readonly sock: net.Socket) {
-    sock.on('data', (c) => {
-      this.buf = Buffer.concat([this.buf, c]);
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-  static open(port: number): Promise<Conn> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host: '127.0.0.1' }, () => resolve(new Conn(s)));
-      s.once('error', reject);
-    });
-  }
-  async cmd(...args: string[]): Promise<string> {
-    let out = `*${args.length}\r\n`;
-    for (const a of args) out += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
-    this.sock.write(Buffer.from(out, 'latin1'));
-    for (;;) {
-      const s = this.buf.toString('latin1');
-      const end = replyEnd(s, 0);
-      if (end !== -1) {
-        this.buf = this.buf.subarray(end);
-        return s.slice(0, end);
-      }
-      await new Promise<void>((r) => this.waiters.push(r));
-    }
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-/** End offset of the RESP2/RESP3 reply starting at i, or -1 when incomplete. */
-function replyEnd(s: string, i: number): number {
-  const nl = s.indexOf('\r\n', i);
-  if (nl === -1) return -1;
-  const t = s[i];
-  const n = Number(s.slice(i + 1, nl));
-  if (t === '$' || t === '=' || t === '!') return n < 0 ? nl + 2 : nl + 2 + n + 2 <= s.length ? nl + 2 + n + 2 : -1;
-  if (t === '*' || t === '%' || t === '~' || t === '>') {
-    let p = nl + 2;
-    const items = t === '%' ? n * 2 : Math.max(0, n);
-    for (let k = 0; k < items; k++) {
-      p = replyEnd(s, p);
-      if (p === -1) return -1;
-    }
-    return p;
-  }
-  return nl + 2;
-}
 
 /** A parsed reply: its RESP type char and value (children for aggregates). */
 interface Node {
@@ -120,8 +66,8 @@ function normalizeContainers(reply: string, kind: 'info' | 'docs'): Node {
 
 let redis: RedisOracle;
 let nodis: TestServer;
-let r: Conn;
-let n: Conn;
+let r: RespConn;
+let n: RespConn;
 
 const suite = hasRedis ? describe : describe.skip;
 
@@ -129,8 +75,8 @@ suite('server commands: nodis vs redis-server', () => {
   beforeAll(async () => {
     redis = await startRedis();
     nodis = await startTestServer({ 'enable-debug-command': 'yes' });
-    r = await Conn.open(redis.port);
-    n = await Conn.open(nodis.port);
+    r = await RespConn.connect(redis.port);
+    n = await RespConn.connect(nodis.port);
   });
   afterAll(async () => {
     r?.close();

@@ -4,77 +4,11 @@
  * and the keyspace notifications both publish for the whole run. Replies that depend on the
  * time (TTL) are left out.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectionValue } from '../../src/keyspace/value.js';
 import { hasRedis, type RedisOracle, startRedis } from '../helpers/oracle.js';
+import { RespConn } from '../helpers/resp-session.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
-
-/** Minimal RESP client returning each reply's raw bytes (latin1). */
-class Conn {
-  private buf = Buffer.alloc(0);
-  private waiters: Array<() => void> = [];
-  private constructor(private readonly sock: net.Socket) {
-    sock.on('data', (c) => {
-      this.buf = Buffer.concat([this.buf, c]);
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-  static open(port: number): Promise<Conn> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect({ port, host: '127.0.0.1' }, () => resolve(new Conn(s)));
-      s.once('error', reject);
-    });
-  }
-  send(args: string[]): void {
-    let out = `*${args.length}\r\n`;
-    for (const a of args) out += `$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`;
-    this.sock.write(Buffer.from(out, 'latin1'));
-  }
-  async read(): Promise<string> {
-    for (;;) {
-      const s = this.buf.toString('latin1');
-      const end = replyEnd(s, 0);
-      if (end !== -1) {
-        this.buf = this.buf.subarray(end);
-        return s.slice(0, end);
-      }
-      await new Promise<void>((r) => this.waiters.push(r));
-    }
-  }
-  cmd(...args: string[]): Promise<string> {
-    this.send(args);
-    return this.read();
-  }
-  /** Everything received that no read() took (pub/sub messages). */
-  drain(): string {
-    const s = this.buf.toString('latin1');
-    this.buf = Buffer.alloc(0);
-    return s;
-  }
-  close(): void {
-    this.sock.destroy();
-  }
-}
-
-/** End offset of the RESP reply starting at i, or -1 when incomplete. */
-function replyEnd(s: string, i: number): number {
-  const nl = s.indexOf('\r\n', i);
-  if (nl === -1) return -1;
-  const t = s[i];
-  const n = Number(s.slice(i + 1, nl));
-  if (t === '$' || t === '=' || t === '!') return n < 0 ? nl + 2 : nl + 2 + n + 2 <= s.length ? nl + 2 + n + 2 : -1;
-  if (t === '*' || t === '%' || t === '~' || t === '>') {
-    let p = nl + 2;
-    const items = t === '%' ? n * 2 : Math.max(n, 0);
-    for (let k = 0; k < items; k++) {
-      p = replyEnd(s, p);
-      if (p === -1) return -1;
-    }
-    return p;
-  }
-  return nl + 2;
-}
 
 const BIN = 'a\x00b\xff\r\n\x80z';
 const BIG = 'x'.repeat(300);
@@ -545,10 +479,10 @@ const TABLE: string[][] = [
 describe.skipIf(!hasRedis)('strings oracle', () => {
   let redis: RedisOracle;
   let nodis: TestServer;
-  let r: Conn;
-  let n: Conn;
-  let rSub: Conn;
-  let nSub: Conn;
+  let r: RespConn;
+  let n: RespConn;
+  let rSub: RespConn;
+  let nSub: RespConn;
 
   beforeAll(async () => {
     [redis, nodis] = await Promise.all([
@@ -556,10 +490,10 @@ describe.skipIf(!hasRedis)('strings oracle', () => {
       startTestServer({ 'notify-keyspace-events': 'KEg$xnm' }),
     ]);
     [r, n, rSub, nSub] = await Promise.all([
-      Conn.open(redis.port),
-      Conn.open(nodis.port),
-      Conn.open(redis.port),
-      Conn.open(nodis.port),
+      RespConn.connect(redis.port),
+      RespConn.connect(nodis.port),
+      RespConn.connect(redis.port),
+      RespConn.connect(nodis.port),
     ]);
     // a non-string key for the WRONGTYPE paths (nodis has no hashes yet: inject one)
     await r.cmd('HSET', 's:hash', 'f', 'v');
@@ -583,7 +517,7 @@ describe.skipIf(!hasRedis)('strings oracle', () => {
   it('publishes the same keyspace notifications', async () => {
     // a message on the same pattern, published last, marks the end of the run's notifications
     await Promise.all([r.cmd('PUBLISH', '__keysync__:x', 'sync'), n.cmd('PUBLISH', '__keysync__:x', 'sync')]);
-    const wait = async (c: Conn): Promise<string> => {
+    const wait = async (c: RespConn): Promise<string> => {
       let s = '';
       const deadline = Date.now() + 2000;
       while (!s.includes('__keysync__') && Date.now() < deadline) {
@@ -629,7 +563,7 @@ describe.skipIf(!hasRedis)('strings oracle', () => {
   });
 
   it('answers IDX as a map in RESP3', async () => {
-    const [r3, n3] = await Promise.all([Conn.open(redis.port), Conn.open(nodis.port)]);
+    const [r3, n3] = await Promise.all([RespConn.connect(redis.port), RespConn.connect(nodis.port)]);
     try {
       await Promise.all([r3.cmd('HELLO', '3'), n3.cmd('HELLO', '3')]);
       for (const argv of [

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
+import { rng } from '../helpers/rng.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
 
 let server: TestServer;
@@ -25,18 +26,6 @@ function mb(...args: Array<string | Buffer>): Buffer {
 function bulk(s: string | Buffer): string {
   const b = typeof s === 'string' ? Buffer.from(s, 'latin1') : s;
   return `$${b.length}\r\n${b.toString('latin1')}\r\n`;
-}
-
-/** Mulberry32. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pipeline = Buffer.concat([
