@@ -1,10 +1,16 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /**
  * nodis-server CLI: `nodis-server [/path/to/redis.conf] [--directive value ...] [-]`, with
  * redis-server's conventions. Loads the configuration (config-file.ts), stays in the foreground
  * with its own PID (no fork), logs the startup banner and "Ready to accept connections", writes
  * and removes the pidfile, and shuts down cleanly on SIGTERM/SIGINT or SHUTDOWN.
  * Nothing imports this file.
+ *
+ * The shebang (and `npm start`) cap V8's young generation at 4 MiB semispaces: with Node's
+ * default (up to 16 MiB each) the young generation adds some 40 MiB of RSS under write load,
+ * about 70 bytes per key for a million-key dataset, for no measurable CPU benefit. The flag
+ * must be on the node command line: v8.setFlagsFromString() here comes after the heap is set
+ * up and does not change it (measured).
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -47,6 +47,19 @@ export class Dispatcher implements Executor {
   ) {}
 
   lookup(name: string): CommandSpec | undefined {
+    // the reader hands the same name string object for repeated commands: one comparison
+    if (name === this.lastName) return this.lastSpec;
+    const spec = this.lookupSlow(name);
+    this.lastName = name;
+    this.lastSpec = spec;
+    return spec;
+  }
+
+  /** The previous lookup (the table never changes after construction). */
+  private lastName = '';
+  private lastSpec: CommandSpec | undefined = undefined;
+
+  private lookupSlow(name: string): CommandSpec | undefined {
     const spec = this.table.get(name);
     if (spec !== undefined) return spec;
     // clients send upper case ("SET"): remember such spellings rather than lowercase each time

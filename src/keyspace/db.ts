@@ -316,13 +316,12 @@ export class Db {
   private splitOne(): void {
     const n = this.baseMask + 1;
     const from = this.pages[this.splitPos];
+    // both halves are rebuilt rather than deleted from: a Map keeps deleted entries in its hash
+    // chains until it next grows, and every lookup on the page would step over them
+    const stay = new Map<string, Value>();
     const to = new Map<string, Value>();
-    for (const [key, value] of from) {
-      if (hashKey(key) & n) {
-        to.set(key, value);
-        from.delete(key);
-      }
-    }
+    for (const [key, value] of from) (hashKey(key) & n ? to : stay).set(key, value);
+    this.pages[this.splitPos] = stay;
     this.pages.push(to); // index splitPos + n == pages.length before the push
     this.splitPos++;
     if (this.splitPos === n) {

@@ -167,6 +167,65 @@ export class RequestReader {
     return pos;
   }
 
+  /**
+   * The fast path of feed(): when chunk[start] begins a frame that is complete in the chunk and
+   * plainly valid (a count of 1..1048576 without leading zeros, '$' headers of strict decimal
+   * lengths up to 16 KiB, no NUL or other stray byte in a header line), runs it and returns
+   * where the next frame begins. Anything else, however rare or wrong, returns -1 and goes the
+   * validating path below, which applies Redis's exact errors and limits; frames are cut as
+   * there (the byte after a header's CR and the two after a body are skipped unchecked).
+   */
+  private frame(b: Buffer, start: number, n: number): number {
+    let i = start + 1;
+    if (i >= n) return -1;
+    let c = b[i];
+    if (c < 49 || c > 57) return -1; // '1'..'9': *0, *-1, leading zeros, junk go the slow way
+    let count = c - 48;
+    for (i++; ; i++) {
+      if (i >= n) return -1;
+      c = b[i];
+      if (c === 13) break;
+      if (c < 48 || c > 57) return -1;
+      count = count * 10 + (c - 48);
+      if (count > 1048576) return -1;
+    }
+    if (i + 1 >= n) return -1;
+    if (count > 10 && this.authRequired()) return -1;
+    const limits = this.limits;
+    const maxLen = Math.min(16384, limits.maxBulkLen, limits.queryBufferLimit - 2);
+    let p = i + 2;
+    const argv = new Array<string>(count);
+    for (let k = 0; k < count; k++) {
+      if (p + 3 >= n || b[p] !== 36 /* '$' */) return -1;
+      let j = p + 1;
+      c = b[j];
+      let len: number;
+      if (c === 48) {
+        len = 0;
+        j++;
+        if (b[j] !== 13) return -1;
+      } else {
+        if (c < 49 || c > 57) return -1;
+        len = c - 48;
+        for (j++; ; j++) {
+          if (j >= n) return -1;
+          c = b[j];
+          if (c === 13) break;
+          if (c < 48 || c > 57) return -1;
+          len = len * 10 + (c - 48);
+          if (len > maxLen) return -1;
+        }
+        if (len > maxLen) return -1;
+      }
+      const body = j + 2;
+      if (body + len + 2 > n) return -1;
+      argv[k] = k === 0 ? this.commandName(b, body, len) : b.latin1Slice(body, body + len);
+      p = body + len + 2;
+    }
+    this.sink.command(argv);
+    return p;
+  }
+
   /** The previous request's command name: reused when the next one has the same bytes. */
   private lastName = '';
 
@@ -227,6 +286,16 @@ export class RequestReader {
     while (pos < n && !this.closed) {
       switch (this.state) {
         case State.Boundary: {
+          if (chunk[pos] === 42 /* '*' */) {
+            // the common case in one pass: a whole, plainly valid frame is cut and run at once
+            if (fedFrom < pos) feedParser(pos);
+            if (this.closed) break;
+            const next = (this.parser as unknown as { buffer: Buffer | null }).buffer === null ? this.frame(chunk, pos, n) : -1;
+            if (next !== -1) {
+              pos = fedFrom = next;
+              break;
+            }
+          }
           this.frameStart = pos;
           this.line = '';
           this.lineStuck = false;

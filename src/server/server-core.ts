@@ -145,7 +145,10 @@ export class ServerCore {
     const client = ctx.client as Client;
     // as Redis's call(): admin commands are never shown to MONITOR
     if (this.clients.monitorCount > 0 && !spec.skipMonitor && !spec.isAdmin) this.clients.feedMonitors(client, argv);
-    if (!spec.fullName.startsWith('exec')) this.slowlog.record(us, argv, client.addr ?? '', client.name, Math.floor(this.clock.now() / 1000));
+    // compare the duration first: the time, the client's address and the name test only for a slow command
+    if (this.slowlog.isSlow(us) && !spec.fullName.startsWith('exec')) {
+      this.slowlog.record(us, argv, client.addr ?? '', client.name, Math.floor(this.clock.now() / 1000));
+    }
     if (us >= 1000) this.admin.latencyAddSampleIfNeeded(spec.flags.includes('fast') ? 'fast-command' : 'command', us / 1000);
   }
 

@@ -52,6 +52,15 @@ export class Slowlog implements SlowlogOps {
     this.configured = true;
   }
 
+  /** Whether a command that ran durationUs would be recorded (the per-command check: two field reads). */
+  isSlow(durationUs: number): boolean {
+    if (!this.configured) {
+      const { slowerThanUs } = this.limits();
+      return slowerThanUs >= 0 && durationUs >= slowerThanUs;
+    }
+    return this.slowerThanUs >= 0 && durationUs >= this.slowerThanUs;
+  }
+
   /** Records a command if it was slow enough. */
   record(durationUs: number, argv: string[], addr: string, name: string, nowSec: number): void {
     let slowerThanUs = this.slowerThanUs;
