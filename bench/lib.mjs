@@ -65,12 +65,20 @@ function waitReady(child, pattern, name) {
   });
 }
 
+/** The node flags nodis ships with: those of main.js's shebang (`#!/usr/bin/env -S node <flags>`). */
+export function shippedNodeArgs(main) {
+  const first = readFileSync(main, 'utf8').split('\n', 1)[0];
+  const m = /^#!.*\bnode\b(.*)$/.exec(first);
+  return m ? m[1].split(/\s+/).filter(Boolean) : [];
+}
+
 /**
- * Starts nodis (dist/main.js) in the foreground. Tries `--save '' --bind 127.0.0.1` first and
+ * Starts nodis (dist/main.js) in the foreground, with the node flags it ships with. Tries `--save '' --bind 127.0.0.1` first and
  * drops the directives the CLI rejects, so the harness works while the config grows.
  * `nodeArgs` go to node itself (e.g. --cpu-prof).
  */
 export async function startNodis(port, { nodeArgs = [], extraArgs = [], main = path.join(ROOT, 'dist/main.js') } = {}) {
+  nodeArgs = [...shippedNodeArgs(main), ...nodeArgs];
   const variants = [
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...extraArgs],
     ['--port', String(port), '--bind', '127.0.0.1', ...extraArgs],
