@@ -9,7 +9,7 @@ import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
 import { isStrictInt, isWord, parseInteger } from './args.js';
 import type { CommandContext } from './context.js';
-import { MAX_STRING_LENGTH, readString } from './strings.js';
+import { MAX_STRING_LENGTH, readString } from './string-values.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
 const POPCOUNT = new Uint8Array(256);

@@ -6,6 +6,7 @@ import { clientCommands } from './client.js';
 import { commandCommands } from './command.js';
 import { configCommands } from './config.js';
 import { connectionCommands } from './connection.js';
+import { counterCommands } from './counters.js';
 import { debugCommands } from './debug.js';
 import { expireCommands } from './expire.js';
 import { keyCommands } from './keys.js';
@@ -13,6 +14,7 @@ import { objectCommands } from './object.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
+import { stringRangeCommands } from './string-ranges.js';
 import { stringCommands } from './strings.js';
 import type { CommandSpec } from './table.js';
 import { transactionCommands } from './transactions.js';
@@ -21,6 +23,8 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
   clientCommands,
   stringCommands,
+  counterCommands,
+  stringRangeCommands,
   bitCommands,
   keyCommands,
   expireCommands,

@@ -1,0 +1,56 @@
+/**
+ * What the string families share: Redis's lookupKeyRead (hits, misses, 'keymiss'), setKey with
+ * its 'new' event, and the string length limit. Used by strings, counters, string ranges and bits.
+ */
+import { WrongTypeError } from '../keyspace/db.js';
+import type { Value } from '../keyspace/value.js';
+import { Err, fail } from '../protocol/errors.js';
+import type { CommandContext } from './context.js';
+import { constants } from 'node:buffer';
+
+/** The longest JS string V8 can build. */
+export const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
+
+/**
+ * Redis's lookupKeyRead: the live value, counting a keyspace hit or miss (INFO stats) and
+ * publishing 'keymiss' on a miss. Write lookups (lookupKeyWrite) use ctx.db directly: no stats.
+ */
+export function readValue(ctx: CommandContext, key: string): Value | undefined {
+  const v = ctx.db.get(key);
+  if (v === undefined) {
+    ctx.server.admin.stats.keyspaceMisses++;
+    ctx.server.notify('m', 'keymiss', key, ctx.db.id);
+  } else ctx.server.admin.stats.keyspaceHits++;
+  return v;
+}
+
+/** readValue for a string: throws WrongTypeError for another type. */
+export function readString(ctx: CommandContext, key: string): string | undefined {
+  const v = readValue(ctx, key);
+  if (v === undefined || typeof v === 'string') return v;
+  throw new WrongTypeError(key, v.type);
+}
+
+/** Stores a value as Redis's setKey does (TTL cleared unless keepTtl), with the 'new' event. */
+export function setKey(ctx: CommandContext, key: string, value: string, keepTtl: boolean): void {
+  const db = ctx.db;
+  const added = keepTtl ? db.set(key, value) : db.overwrite(key, value);
+  if (added) ctx.server.notify('n', 'new', key, db.id);
+}
+
+/** Replaces the value of a key, keeping its TTL (dbOverwrite / dbAdd). */
+export function storeKeepTtl(ctx: CommandContext, key: string, value: string): void {
+  if (ctx.db.set(key, value)) ctx.server.notify('n', 'new', key, ctx.db.id);
+}
+
+/**
+ * Redis's checkStringLength: appending `extra` bytes to `size` must fit proto-max-bulk-len.
+ * V8 caps a string a little below 512MB (MAX_STRING_LENGTH): beyond it nodis answers the same
+ * error even when proto-max-bulk-len would allow more (Redis would build the string).
+ */
+export function checkStringLength(ctx: CommandContext, size: number, extra: number): void {
+  const total = size + extra;
+  if (total > MAX_STRING_LENGTH) fail(Err.stringTooLong);
+  if (ctx.replaying) return;
+  if (total > ctx.server.config.getNumber('proto-max-bulk-len')) fail(Err.stringTooLong);
+}
