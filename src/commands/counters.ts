@@ -13,7 +13,6 @@ import { type CommandSpec, defineCommand } from './table.js';
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
-
 /** An INCRBY/DECRBY argument: a number when exact, a bigint beyond 2^53. */
 function parseIncrement(s: string): number | bigint {
   if (s.length < 16) return parseInteger(s);

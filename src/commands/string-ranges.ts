@@ -8,7 +8,6 @@ import type { CommandContext } from './context.js';
 import { readValue, readString, storeKeepTtl, checkStringLength } from './string-values.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
-
 function getrangeRun(ctx: CommandContext, [key, startArg, endArg]: string[]): Reply {
   let start = parseInteger(startArg);
   let end = parseInteger(endArg);
