@@ -91,6 +91,27 @@ export const getbit = defineCommand({
 
 // --- BITCOUNT / BITPOS ---
 
+/**
+ * The byte span of a BITCOUNT/BITPOS range, as bitcountCommand and bitposCommand compute it:
+ * negative indexes count from the end, then clamp; a BIT range also yields the masks of the bits
+ * outside it in its first and last byte. `len` is the string length in bytes.
+ */
+function byteRange(start: number, end: number, len: number, isbit: boolean): { start: number; end: number; firstMask: number; lastMask: number } {
+  const total = isbit ? len * 8 : len;
+  if (start < 0) start = total + start;
+  if (end < 0) end = total + end;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= total) end = total - 1;
+  if (!isbit || start > end) return { start, end, firstMask: 0, lastMask: 0 };
+  return {
+    start: Math.floor(start / 8),
+    end: Math.floor(end / 8),
+    firstMask: ~((1 << (8 - (start & 7))) - 1) & 0xff,
+    lastMask: (1 << (7 - (end & 7))) - 1,
+  };
+}
+
 /** BITCOUNT key [start end [BYTE | BIT]] */
 export const bitcount = defineCommand({
   name: 'bitcount',
@@ -106,7 +127,6 @@ export const bitcount = defineCommand({
     let firstMask = 0;
     let lastMask = 0;
     if (args.length === 3 || args.length === 4) {
-      let totlen = strlen;
       start = parseInteger(args[1]);
       end = parseInteger(args[2]);
       if (start < 0 && end < 0 && start > end) return 0;
@@ -115,18 +135,7 @@ export const bitcount = defineCommand({
         if (isWord(args[3], 'bit')) isbit = true;
         else if (!isWord(args[3], 'byte')) fail(Err.syntax);
       }
-      if (isbit) totlen *= 8;
-      if (start < 0) start = totlen + start;
-      if (end < 0) end = totlen + end;
-      if (start < 0) start = 0;
-      if (end < 0) end = 0;
-      if (end >= totlen) end = totlen - 1;
-      if (isbit && start <= end) {
-        firstMask = ~((1 << (8 - (start & 7))) - 1) & 0xff;
-        lastMask = (1 << (7 - (end & 7))) - 1;
-        start = Math.floor(start / 8);
-        end = Math.floor(end / 8);
-      }
+      ({ start, end, firstMask, lastMask } = byteRange(start, end, strlen, isbit));
     } else if (args.length === 1) {
       start = 0;
       end = strlen - 1;
@@ -174,7 +183,6 @@ export const bitpos = defineCommand({
     let firstMask = 0;
     let lastMask = 0;
     if (args.length >= 3 && args.length <= 5) {
-      let totlen = strlen;
       start = parseInteger(args[2]);
       let isbit = false;
       if (args.length === 5) {
@@ -184,19 +192,8 @@ export const bitpos = defineCommand({
       if (args.length >= 4) {
         end = parseInteger(args[3]);
         endGiven = true;
-      } else end = isbit ? totlen * 8 + 7 : totlen - 1;
-      if (isbit) totlen *= 8;
-      if (start < 0) start = totlen + start;
-      if (end < 0) end = totlen + end;
-      if (start < 0) start = 0;
-      if (end < 0) end = 0;
-      if (end >= totlen) end = totlen - 1;
-      if (isbit && start <= end) {
-        firstMask = ~((1 << (8 - (start & 7))) - 1) & 0xff;
-        lastMask = (1 << (7 - (end & 7))) - 1;
-        start = Math.floor(start / 8);
-        end = Math.floor(end / 8);
-      }
+      } else end = isbit ? strlen * 8 + 7 : strlen - 1;
+      ({ start, end, firstMask, lastMask } = byteRange(start, end, strlen, isbit));
     } else if (args.length === 2) {
       start = 0;
       end = strlen - 1;
