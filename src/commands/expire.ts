@@ -11,6 +11,7 @@ import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
 import { isWord, parseInt64 } from './args.js';
 import type { CommandContext } from './context.js';
+import { readValue } from './lookup.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
 const LLONG_MAX = 9223372036854775807n;
@@ -119,7 +120,7 @@ export const pexpireat = defineExpire('pexpireat', false, false);
 /** ttlGenericCommand: -2 no key, -1 no TTL, else remaining (or absolute) time. */
 function ttlGeneric(ctx: CommandContext, key: string, ms: boolean, absolute: boolean): Reply {
   const db = ctx.db;
-  if (db.get(key) === undefined) return -2;
+  if (readValue(ctx, key) === undefined) return -2;
   const expire = db.getExpire(key);
   if (expire === undefined) return -1;
   let ttl = absolute ? expire : expire - ctx.server.clock.now();

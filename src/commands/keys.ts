@@ -13,6 +13,7 @@ import { Reply } from '../protocol/reply.js';
 import { globMatch } from '../util/glob.js';
 import { isWord, parseInt32, parseInteger } from './args.js';
 import type { CommandContext } from './context.js';
+import { readValue } from './lookup.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
 const U64 = 1n << 64n;
@@ -50,9 +51,10 @@ export const unlink = defineCommand({
   run: (ctx, keys) => delKeys(ctx, keys),
 });
 
-function countExisting(db: Db, keys: string[]): number {
+/** EXISTS and TOUCH look keys up as reads (lookupKeyRead): hits, misses and 'keymiss' count. */
+function countExisting(ctx: CommandContext, keys: string[]): number {
   let n = 0;
-  for (const key of keys) if (db.get(key) !== undefined) n++;
+  for (const key of keys) if (readValue(ctx, key) !== undefined) n++;
   return n;
 }
 
@@ -62,7 +64,7 @@ export const exists = defineCommand({
   arity: -2,
   flags: ['readonly', 'fast'],
   keys: { first: 1, last: -1, step: 1 },
-  run: (ctx, keys) => countExisting(ctx.db, keys),
+  run: (ctx, keys) => countExisting(ctx, keys),
 });
 
 /** TOUCH key [key ...] -- nodis keeps no access clock, so this only counts existing keys. */
@@ -71,7 +73,7 @@ export const touch = defineCommand({
   arity: -2,
   flags: ['readonly', 'fast'],
   keys: { first: 1, last: -1, step: 1 },
-  run: (ctx, keys) => countExisting(ctx.db, keys),
+  run: (ctx, keys) => countExisting(ctx, keys),
 });
 
 /** TYPE key -- status reply: string, list, ..., or none. */
@@ -81,7 +83,7 @@ export const type = defineCommand({
   flags: ['readonly', 'fast'],
   keys: { first: 1, last: 1, step: 1 },
   run(ctx, [key]) {
-    const v = ctx.db.get(key);
+    const v = readValue(ctx, key);
     return Reply.simple(v === undefined ? 'none' : typeOf(v));
   },
 });

@@ -14,6 +14,7 @@ import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
 import { isStrictInt, isWord, parseInteger } from './args.js';
 import type { CommandContext } from './context.js';
+import { readValue } from './lookup.js';
 import { type CommandSpec, defineCommand, defineContainer } from './table.js';
 
 const OBJ_SHARED_INTEGERS = 10000;
@@ -104,7 +105,7 @@ function objectSub(name: string, run: (ctx: CommandContext, v: Value) => Reply):
     flags: ['readonly'],
     keys: { first: 2, last: 2, step: 1 },
     run(ctx, [key]) {
-      const v = ctx.db.get(key);
+      const v = readValue(ctx, key, false); // LOOKUP_NONOTIFY: stats, but no 'keymiss'
       return v === undefined ? Reply.nil() : run(ctx, v);
     },
   });

@@ -5,7 +5,8 @@ import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
 import { isWord, parseInteger } from './args.js';
 import type { CommandContext } from './context.js';
-import { readValue, readString, storeKeepTtl, checkStringLength } from './string-values.js';
+import { readValue } from './lookup.js';
+import { readString, storeKeepTtl, checkStringLength } from './string-values.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
 function getrangeRun(ctx: CommandContext, [key, startArg, endArg]: string[]): Reply {

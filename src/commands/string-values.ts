@@ -1,28 +1,15 @@
 /**
- * What the string families share: Redis's lookupKeyRead (hits, misses, 'keymiss'), setKey with
- * its 'new' event, and the string length limit. Used by strings, counters, string ranges and bits.
+ * What the string families share: readString (lookupKeyRead for strings), setKey with its
+ * 'new' event, and the string length limit. Used by strings, counters, string ranges and bits.
  */
 import { WrongTypeError } from '../keyspace/db.js';
-import type { Value } from '../keyspace/value.js';
 import { Err, fail } from '../protocol/errors.js';
 import type { CommandContext } from './context.js';
+import { readValue } from './lookup.js';
 import { constants } from 'node:buffer';
 
 /** The longest JS string V8 can build. */
 export const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
-
-/**
- * Redis's lookupKeyRead: the live value, counting a keyspace hit or miss (INFO stats) and
- * publishing 'keymiss' on a miss. Write lookups (lookupKeyWrite) use ctx.db directly: no stats.
- */
-export function readValue(ctx: CommandContext, key: string): Value | undefined {
-  const v = ctx.db.get(key);
-  if (v === undefined) {
-    ctx.server.admin.stats.keyspaceMisses++;
-    ctx.server.notify('m', 'keymiss', key, ctx.db.id);
-  } else ctx.server.admin.stats.keyspaceHits++;
-  return v;
-}
 
 /** readValue for a string: throws WrongTypeError for another type. */
 export function readString(ctx: CommandContext, key: string): string | undefined {

@@ -9,7 +9,8 @@ import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
 import { parseExpireArg, type ExpireUnit } from './args.js';
 import type { CommandContext } from './context.js';
-import { readValue, readString, setKey, storeKeepTtl, checkStringLength } from './string-values.js';
+import { readValue } from './lookup.js';
+import { readString, setKey, storeKeepTtl, checkStringLength } from './string-values.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
 // --- GET / SET family ---
