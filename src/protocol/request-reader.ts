@@ -10,6 +10,10 @@
  * arguments from its query buffer, so in practice only one bulk larger than the limit trips it).
  * Only validated bytes are handed to redis-parser: an unfinished header line is held back.
  *
+ * Hot path: a frame that is complete in the chunk and plainly valid (frame()) is cut and run in
+ * one pass, and validated complete frames are cut straight from the chunk when redis-parser has
+ * nothing buffered (deliverFrames()); redis-parser assembles the frames that span chunks.
+ *
  * Redis quirks matched on purpose: the byte after a header's CR and the two bytes after a bulk
  * body are skipped unchecked; Redis finds line ends with strchr(), so a NUL before the CR (or,
  * inline, before the LF) stalls the request until the 64 KiB "too big" errors; checks that depend
