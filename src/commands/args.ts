@@ -51,13 +51,6 @@ export function tryParseInteger(s: string): number | null {
   return isStrictInt(s) ? Number(s) : null;
 }
 
-/** A non-negative integer (COUNT-like arguments). */
-export function parsePositiveOrZero(s: string, error: string = Err.notInteger): number {
-  const v = parseInteger(s, error);
-  if (v < 0) fail(error);
-  return v;
-}
-
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INF_RE = /^([+-]?)inf(?:inity)?$/i;
 

@@ -191,10 +191,6 @@ export class ClientRegistry implements ClientsOps {
     });
   }
 
-  isPaused(): boolean {
-    return this.pauseActive;
-  }
-
   /**
    * Whether a request must wait for the pause to end: every request under PAUSE ALL; under
    * PAUSE WRITE, writes and may-replicate commands (and EXEC of a transaction holding one).

@@ -3,7 +3,7 @@
  * the periodic tasks (active expiry, client timeouts), and implements the ServerOps interface
  * handlers call. The TCP listener lives in server.ts; per-socket I/O in connection.ts.
  */
-import type { ClientInfo, CommandContext, ServerOps, ServerStats } from '../commands/context.js';
+import type { CommandContext, ServerOps, ServerStats } from '../commands/context.js';
 import { buildCommandTable } from '../commands/registry.js';
 import { unwatchAllKeys } from '../commands/transactions.js';
 import type { CommandSpec } from '../commands/table.js';
@@ -128,11 +128,6 @@ export class ServerCore {
     return this.dispatcher.process(conn.ctx, argv);
   }
 
-  /** Runs one request on an internal context (tests, replay). */
-  executeOn(ctx: CommandContext, argv: string[]): Reply {
-    return this.dispatcher.process(ctx, argv);
-  }
-
   private keyExpired(db: Db, key: string): void {
     this.stats.expiredKeys++;
     // as Redis's propagateDeletion: UNLINK when lazyfree-lazy-expire is on
@@ -200,9 +195,5 @@ export class ServerCore {
     if (this.activeExpireEnabled && !this.loading) this.keyspace.activeExpireCycle(250 / hz);
     this.clients.cron();
     this.admin.cron(this.clock.now());
-  }
-
-  clientInfos(): ClientInfo[] {
-    return this.clients.list();
   }
 }
