@@ -5,15 +5,18 @@ import { bitCommands } from './bits.js';
 import { clientCommands } from './client.js';
 import { commandCommands } from './command.js';
 import { configCommands } from './config.js';
+import { hashCommands } from './hashes.js';
 import { connectionCommands } from './connection.js';
 import { counterCommands } from './counters.js';
 import { debugCommands } from './debug.js';
 import { expireCommands } from './expire.js';
 import { keyCommands } from './keys.js';
+import { listCommands } from './lists.js';
 import { objectCommands } from './object.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
+import { setCommands } from './sets.js';
 import { stringRangeCommands } from './string-ranges.js';
 import { stringCommands } from './strings.js';
 import type { CommandSpec } from './table.js';
@@ -36,6 +39,9 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   transactionCommands,
   pubsubCommands,
   scriptingCommands,
+  listCommands,
+  setCommands,
+  hashCommands,
 ];
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

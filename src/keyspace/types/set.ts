@@ -1,0 +1,119 @@
+/**
+ * The set value: a JS Set of latin1 members. Redis 7.0 encodes a set as an intset while every
+ * member is a canonical int64 string and there are at most set-max-intset-entries of them, and
+ * as a hashtable otherwise (one way: a hashtable never goes back). The commands compute the
+ * flag on writes (the value has no access to config). An intset's members come out sorted
+ * numerically, as Redis's intset does, so small integer sets reply byte for byte alike.
+ */
+import type { CollectionValue } from '../value.js';
+
+export class SetValue implements CollectionValue {
+  readonly type = 'set' as const;
+  readonly members: Set<string>;
+  /** True while Redis would keep this set as an intset. */
+  intset = true;
+
+  constructor(members?: Iterable<string>) {
+    this.members = new Set(members);
+  }
+
+  get encoding(): string {
+    return this.intset ? 'intset' : 'hashtable';
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  has(m: string): boolean {
+    return this.members.has(m);
+  }
+
+  /** Adds a member; true when it was new. */
+  add(m: string): boolean {
+    const before = this.members.size;
+    this.members.add(m);
+    return this.members.size !== before;
+  }
+
+  remove(m: string): boolean {
+    return this.members.delete(m);
+  }
+
+  /** Re-evaluates the encoding after additions (intset -> hashtable only). */
+  updateEncoding(maxIntsetEntries: number, added?: Iterable<string>): void {
+    if (!this.intset) return;
+    if (this.members.size > maxIntsetEntries) {
+      this.intset = false;
+      return;
+    }
+    for (const m of added ?? this.members) {
+      if (!isInt64(m)) {
+        this.intset = false;
+        return;
+      }
+    }
+  }
+
+  /** The members in reply order: numerically sorted for an intset, insertion order otherwise. */
+  toArray(): string[] {
+    const out = [...this.members];
+    if (this.intset) out.sort(compareInt);
+    return out;
+  }
+
+  /** A uniformly random member (the set must not be empty). */
+  random(rand: () => number = Math.random): string {
+    const target = Math.floor(rand() * this.members.size);
+    let i = 0;
+    for (const m of this.members) if (i++ === target) return m;
+    throw new Error('random member of an empty set');
+  }
+
+  clone(): SetValue {
+    const c = new SetValue(this.members);
+    c.intset = this.intset;
+    return c;
+  }
+
+  memoryUsage(samples: number): number {
+    if (this.intset) return 16 + 8 * this.members.size + 16;
+    let bytes = 0;
+    let n = 0;
+    for (const m of this.members) {
+      if (n++ >= samples) break;
+      bytes += m.length + 24;
+    }
+    const avg = n === 0 ? 0 : bytes / n;
+    return Math.round(16 + 48 + this.members.size * (avg + 8));
+  }
+}
+
+function compareInt(a: string, b: string): number {
+  if (a.length < 16 && b.length < 16) return Number(a) - Number(b);
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+/** Redis's string2ll acceptance (what an intset may hold): canonical decimal int64, no '+', no leading zeros. */
+function isInt64(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 20) return false;
+  if (n === 1) return s.charCodeAt(0) >= 48 && s.charCodeAt(0) <= 57;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  const first = s.charCodeAt(i);
+  if (first < 49 || first > 57) return false;
+  for (i++; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  if (n >= 19) {
+    const b = BigInt(s);
+    return b <= INT64_MAX && b >= INT64_MIN;
+  }
+  return true;
+}
