@@ -258,7 +258,9 @@ export const hincrbyfloat = defineCommand({
   keys: KEY1,
   run(ctx, args) {
     const [key, field, by] = args;
-    if (incrByFloat('0', by) === 'invalid') fail(Err.notFloat);
+    const check = incrByFloat('0', by);
+    if (check === 'invalid') fail(Err.notFloat);
+    if (check === 'nan-or-inf') fail(Err.valueNanOrInfinity);
     const cur = ctx.db.getTyped<HashValue>(key, 'hash')?.get(field);
     const r = incrByFloat(cur === undefined ? '0' : cur, by);
     if (r === 'invalid') fail(Err.hashNotFloat);
@@ -288,8 +290,10 @@ export const hrandfield = defineCommand({
     let withValues = false;
     if (args.length === 3 && isWord(args[2], 'withvalues')) withValues = true;
     else if (args.length >= 3) fail(Err.syntax);
+    const big = parseInt64(args[1]);
+    if (big < -INT64_MAX) fail(Err.countOutOfRange);
+    if (withValues && big < -(INT64_MAX / 2n)) fail(Err.valueOutOfRange);
     const count = parseInteger(args[1]);
-    if (withValues && count < -Number.MAX_SAFE_INTEGER / 2) fail(Err.valueOutOfRange);
     const h = readHash(ctx, args[0]);
     if (h === undefined || count === 0) return [];
     let pairs: [string, string][];

@@ -39,6 +39,8 @@ export const Err = {
   hashNotInteger: 'ERR hash value is not an integer',
   hashNotFloat: 'ERR hash value is not a float',
   valueOutOfRange: 'ERR value is out of range',
+  valueNanOrInfinity: 'ERR value is NaN or Infinity',
+  countOutOfRange: 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807',
   lcsNotStrings: 'ERR The specified keys must contain string values',
   lcsIdxAndLen: 'ERR If you want both the length and indexes, please just use IDX.',
   lcsTooBig: 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',

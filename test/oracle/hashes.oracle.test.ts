@@ -107,6 +107,10 @@ const TABLE: string[][] = [
   ['HRANDFIELD', 'h:str'],
   ['HRANDFIELD', 'h:str', '1'],
   ['HRANDFIELD'],
+  ['HRANDFIELD', 'h:3', '-9223372036854775807', 'WITHVALUES'],
+  ['HRANDFIELD', 'h:none', '-4611686018427387904', 'WITHVALUES'],
+  ['HRANDFIELD', 'h:3', '-9223372036854775808'],
+  ['HRANDFIELD', 'h:3', '9223372036854775808'],
   ['HSET', 'h:one', 'only', 'v'],
   ['HRANDFIELD', 'h:one'],
   ['HRANDFIELD', 'h:one', '-3'],
@@ -210,7 +214,7 @@ describe.skipIf(!hasRedis)('hashes oracle', () => {
 
   it('answers OBJECT ENCODING at the entries threshold and big hashes as sorted contents', async () => {
     const pairs: string[] = [];
-    for (let i = 0; i < 128; i++) pairs.push(`k${i}`, `v${i}`);
+    for (let i = 0; i < 512; i++) pairs.push(`k${i}`, `v${i}`);
     const exact: string[][] = [
       ['HSET', 'e:1', ...pairs],
       ['OBJECT', 'ENCODING', 'e:1'],
@@ -225,7 +229,7 @@ describe.skipIf(!hasRedis)('hashes oracle', () => {
       ['OBJECT', 'ENCODING', 'e:2'],
       ['HSETNX', 'e:2', 'c', '3'],
       ['OBJECT', 'ENCODING', 'e:2'],
-      ['CONFIG', 'SET', 'hash-max-listpack-entries', '128'],
+      ['CONFIG', 'SET', 'hash-max-listpack-entries', '512'],
     ];
     expect((await compare(exact)).join('\n')).toBe('');
     const unordered: string[][] = [
@@ -233,7 +237,7 @@ describe.skipIf(!hasRedis)('hashes oracle', () => {
       ['HKEYS', 'e:1'],
       ['HVALS', 'e:1'],
       ['HSCAN', 'e:1', '0', 'COUNT', '1000'],
-      ['HRANDFIELD', 'e:1', '500', 'WITHVALUES'],
+      ['HRANDFIELD', 'e:1', '600', 'WITHVALUES'],
     ];
     expect((await compare(unordered, true)).join('\n')).toBe('');
   });
