@@ -11,7 +11,7 @@ import { globMatch } from '../util/glob.js';
 import { incrByFloat } from '../util/long-double.js';
 import { isStrictInt, isWord, parseInt64, parseInteger } from './args.js';
 import type { CommandContext } from './context.js';
-import { parseScanCursor } from './keys.js';
+import { parseScanCursor, parseScanOptions } from './keys.js';
 import { readValue } from './lookup.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
@@ -339,16 +339,7 @@ export const hscan = defineCommand({
     parseScanCursor(args[1]);
     const h = readHash(ctx, args[0]);
     if (h === undefined) return ['0', []];
-    let pattern: string | null = null;
-    for (let i = 2; i < args.length; i += 2) {
-      if (i + 1 >= args.length) fail(Err.syntax);
-      if (isWord(args[i], 'count')) {
-        if (parseInteger(args[i + 1]) < 1) fail(Err.syntax);
-      } else if (isWord(args[i], 'match')) {
-        pattern = args[i + 1];
-        if (pattern === '*') pattern = null;
-      } else fail(Err.syntax);
-    }
+    const { pattern } = parseScanOptions(args, 2, false);
     const out: Reply[] = [];
     for (const [f, v] of h.fields) if (pattern === null || globMatch(pattern, f)) out.push(f, v);
     return ['0', out];

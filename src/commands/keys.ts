@@ -120,6 +120,33 @@ export function parseScanCursor(s: string): number {
   return Number(v & 0xffffffffn);
 }
 
+export interface ScanOptions {
+  count: number;
+  /** null when absent or '*' (matches everything). */
+  pattern: string | null;
+  typeName: string | null;
+}
+
+/** The options of scanGenericCommand from args[from]: MATCH, COUNT (>= 1), and TYPE for SCAN only. */
+export function parseScanOptions(args: string[], from: number, allowType: boolean): ScanOptions {
+  const o: ScanOptions = { count: 10, pattern: null, typeName: null };
+  for (let i = from; i < args.length; i += 2) {
+    const opt = args[i];
+    if (i + 1 >= args.length) fail(Err.syntax);
+    if (isWord(opt, 'count')) {
+      o.count = parseInteger(args[i + 1]);
+      if (o.count < 1) fail(Err.syntax);
+    } else if (isWord(opt, 'match')) {
+      o.pattern = args[i + 1] === '*' ? null : args[i + 1];
+    } else if (allowType && isWord(opt, 'type')) {
+      o.typeName = args[i + 1].toLowerCase();
+    } else {
+      fail(Err.syntax);
+    }
+  }
+  return o;
+}
+
 /** SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
 export const scan = defineCommand({
   name: 'scan',
@@ -127,24 +154,7 @@ export const scan = defineCommand({
   flags: ['readonly'],
   run(ctx, args) {
     const cursor = parseScanCursor(args[0]);
-    let count = 10;
-    let pattern: string | null = null;
-    let typeName: string | null = null;
-    for (let i = 1; i < args.length; i += 2) {
-      const opt = args[i];
-      if (i + 1 >= args.length) fail(Err.syntax);
-      if (isWord(opt, 'count')) {
-        count = parseInteger(args[i + 1]);
-        if (count < 1) fail(Err.syntax);
-      } else if (isWord(opt, 'match')) {
-        pattern = args[i + 1];
-        if (pattern === '*') pattern = null;
-      } else if (isWord(opt, 'type')) {
-        typeName = args[i + 1].toLowerCase();
-      } else {
-        fail(Err.syntax);
-      }
-    }
+    const { count, pattern, typeName } = parseScanOptions(args, 1, true);
     const db = ctx.db;
     const found: string[] = [];
     const next = db.scan(cursor, count, (key) => found.push(key));

@@ -11,7 +11,7 @@ import { Reply, SetReply } from '../protocol/reply.js';
 import { globMatch } from '../util/glob.js';
 import { isStrictInt, isWord, parseInteger } from './args.js';
 import type { CommandContext } from './context.js';
-import { parseScanCursor } from './keys.js';
+import { parseScanCursor, parseScanOptions } from './keys.js';
 import { readValue } from './lookup.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
@@ -447,16 +447,7 @@ export const sscan = defineCommand({
     parseScanCursor(args[1]);
     const set = readSet(ctx, args[0]);
     if (set === undefined) return ['0', []];
-    let pattern: string | null = null;
-    for (let i = 2; i < args.length; i += 2) {
-      if (i + 1 >= args.length) fail(Err.syntax);
-      if (isWord(args[i], 'count')) {
-        if (parseInteger(args[i + 1]) < 1) fail(Err.syntax);
-      } else if (isWord(args[i], 'match')) {
-        pattern = args[i + 1];
-        if (pattern === '*') pattern = null;
-      } else fail(Err.syntax);
-    }
+    const { pattern } = parseScanOptions(args, 2, false);
     const out: Reply[] = [];
     for (const m of set.toArray()) if (pattern === null || globMatch(pattern, m)) out.push(m);
     return ['0', out];
