@@ -5,9 +5,9 @@
  * the keyspace notifications, and the RESP3 set replies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRedis, type RedisOracle, startRedis } from '../helpers/oracle.js';
-import { RespConn } from '../helpers/resp-session.js';
-import { startTestServer, type TestServer } from '../helpers/start-server.js';
+import { hasRedis } from '../helpers/oracle.js';
+import { keyeventLines, type OraclePair, startOraclePair } from '../helpers/oracle-pair.js';
+import type { RespConn } from '../helpers/resp-session.js';
 
 const BIN = 'a\x00b\xff\r\n\x80z';
 const MIN = '-9223372036854775808';
@@ -268,29 +268,16 @@ function randomCommands(seed: number, count: number): string[][] {
 }
 
 describe.skipIf(!hasRedis)('sets oracle', () => {
-  let redis: RedisOracle;
-  let nodis: TestServer;
+  let pair: OraclePair;
   let r: RespConn;
   let n: RespConn;
-  let rSub: RespConn;
-  let nSub: RespConn;
 
   beforeAll(async () => {
-    [redis, nodis] = await Promise.all([
-      startRedis(['--notify-keyspace-events', 'KEgs$']),
-      startTestServer({ 'notify-keyspace-events': 'KEgs$' }),
-    ]);
-    [r, n, rSub, nSub] = await Promise.all([
-      RespConn.connect(redis.port),
-      RespConn.connect(nodis.port),
-      RespConn.connect(redis.port),
-      RespConn.connect(nodis.port),
-    ]);
-    await Promise.all([rSub.cmd('PSUBSCRIBE', '__key*__:*'), nSub.cmd('PSUBSCRIBE', '__key*__:*')]);
+    pair = await startOraclePair('KEgs$');
+    ({ r, n } = pair);
   });
   afterAll(async () => {
-    for (const c of [r, n, rSub, nSub]) c?.close();
-    await Promise.all([redis?.close(), nodis?.close()]);
+    await pair?.close();
   });
 
   async function compare(rows: string[][], sorted = false): Promise<string[]> {
@@ -319,27 +306,9 @@ describe.skipIf(!hasRedis)('sets oracle', () => {
   });
 
   it('publishes the same keyspace notifications', async () => {
-    await Promise.all([r.cmd('PUBLISH', '__keysync__:x', 'sync'), n.cmd('PUBLISH', '__keysync__:x', 'sync')]);
-    const wait = async (c: RespConn): Promise<string> => {
-      let s = '';
-      const deadline = Date.now() + 2000;
-      while (!s.includes('__keysync__') && Date.now() < deadline) {
-        await new Promise((res) => setTimeout(res, 20));
-        s += c.drain();
-      }
-      return s;
-    };
-    const [a, b] = await Promise.all([wait(rSub), wait(nSub)]);
-    const lines = (s: string) =>
-      s
-        .split('*4\r\n')
-        .filter((m) => m.includes('__keyevent@') && !m.includes('sync'))
-        .map((m) => {
-          const parts = m.split('\r\n');
-          return `${parts[5].slice(parts[5].indexOf(':') + 1)} ${parts[7]}`;
-        });
-    expect(lines(a).length).toBeGreaterThan(100);
-    expect(lines(b)).toEqual(lines(a));
+    const { redis: a, nodis: b } = await keyeventLines(pair);
+    expect(a.length).toBeGreaterThan(100);
+    expect(b).toEqual(a);
   });
 
   it('answers OBJECT ENCODING at the intset threshold', async () => {

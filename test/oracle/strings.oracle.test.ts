@@ -6,9 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CollectionValue } from '../../src/keyspace/value.js';
-import { hasRedis, type RedisOracle, startRedis } from '../helpers/oracle.js';
+import { hasRedis } from '../helpers/oracle.js';
+import { keyeventLines, type OraclePair, startOraclePair } from '../helpers/oracle-pair.js';
 import { RespConn } from '../helpers/resp-session.js';
-import { startTestServer, type TestServer } from '../helpers/start-server.js';
 
 const BIN = 'a\x00b\xff\r\n\x80z';
 const BIG = 'x'.repeat(300);
@@ -477,32 +477,20 @@ const TABLE: string[][] = [
 ];
 
 describe.skipIf(!hasRedis)('strings oracle', () => {
-  let redis: RedisOracle;
-  let nodis: TestServer;
+  let pair: OraclePair;
   let r: RespConn;
   let n: RespConn;
-  let rSub: RespConn;
-  let nSub: RespConn;
 
   beforeAll(async () => {
-    [redis, nodis] = await Promise.all([
-      startRedis(['--notify-keyspace-events', 'KEg$xnm']),
-      startTestServer({ 'notify-keyspace-events': 'KEg$xnm' }),
-    ]);
-    [r, n, rSub, nSub] = await Promise.all([
-      RespConn.connect(redis.port),
-      RespConn.connect(nodis.port),
-      RespConn.connect(redis.port),
-      RespConn.connect(nodis.port),
-    ]);
-    // a non-string key for the WRONGTYPE paths (nodis has no hashes yet: inject one)
-    await r.cmd('HSET', 's:hash', 'f', 'v');
-    nodis.core.keyspace.dbs[0].set('s:hash', { type: 'hash' } as CollectionValue);
-    await Promise.all([rSub.cmd('PSUBSCRIBE', '__key*__:*'), nSub.cmd('PSUBSCRIBE', '__key*__:*')]);
+    pair = await startOraclePair('KEg$xnm', async (p) => {
+      // a non-string key for the WRONGTYPE paths (nodis has no hashes yet: inject one)
+      await p.r.cmd('HSET', 's:hash', 'f', 'v');
+      p.nodis.core.keyspace.dbs[0].set('s:hash', { type: 'hash' } as CollectionValue);
+    });
+    ({ r, n } = pair);
   });
   afterAll(async () => {
-    for (const c of [r, n, rSub, nSub]) c?.close();
-    await Promise.all([redis?.close(), nodis?.close()]);
+    await pair?.close();
   });
 
   it('answers the whole table byte for byte', async () => {
@@ -515,29 +503,9 @@ describe.skipIf(!hasRedis)('strings oracle', () => {
   });
 
   it('publishes the same keyspace notifications', async () => {
-    // a message on the same pattern, published last, marks the end of the run's notifications
-    await Promise.all([r.cmd('PUBLISH', '__keysync__:x', 'sync'), n.cmd('PUBLISH', '__keysync__:x', 'sync')]);
-    const wait = async (c: RespConn): Promise<string> => {
-      let s = '';
-      const deadline = Date.now() + 2000;
-      while (!s.includes('__keysync__') && Date.now() < deadline) {
-        await new Promise((res) => setTimeout(res, 20));
-        s += c.drain();
-      }
-      return s;
-    };
-    const [a, b] = await Promise.all([wait(rSub), wait(nSub)]);
-    // "event key" per keyevent message
-    const lines = (s: string) =>
-      s
-        .split('*4\r\n')
-        .filter((m) => m.includes('__keyevent@') && !m.includes('sync'))
-        .map((m) => {
-          const parts = m.split('\r\n');
-          return `${parts[5].slice(parts[5].indexOf(':') + 1)} ${parts[7]}`;
-        });
-    expect(lines(a).length).toBeGreaterThan(150);
-    expect(lines(b)).toEqual(lines(a));
+    const { redis: a, nodis: b } = await keyeventLines(pair);
+    expect(a.length).toBeGreaterThan(150);
+    expect(b).toEqual(a);
   });
 
   it('treats times already past as Redis 7.0 does (replies only: expiry timing differs)', async () => {
@@ -563,7 +531,7 @@ describe.skipIf(!hasRedis)('strings oracle', () => {
   });
 
   it('answers IDX as a map in RESP3', async () => {
-    const [r3, n3] = await Promise.all([RespConn.connect(redis.port), RespConn.connect(nodis.port)]);
+    const [r3, n3] = await Promise.all([RespConn.connect(pair.redis.port), RespConn.connect(pair.nodis.port)]);
     try {
       await Promise.all([r3.cmd('HELLO', '3'), n3.cmd('HELLO', '3')]);
       for (const argv of [
