@@ -354,7 +354,7 @@ const OBUF_DEFAULTS = parseOutputBufferLimits(DIRECTIVES.find((d) => d.name === 
 
 function rewriteDirective(state: RewriteState, config: Config, dir: Directive): void {
   const name = dir.name;
-  const value = config.get(name);
+  const value = config.display(name);
   const changed = value !== dir.default;
   switch (dir.type) {
     case 'bool':

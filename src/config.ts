@@ -37,6 +37,8 @@ export interface Directive {
   multiArg?: boolean;
   /** PROTECTED_CONFIG: CONFIG SET only when enable-protected-configs allows it. */
   protected?: boolean;
+  /** How CONFIG GET and CONFIG REWRITE show the stored value, when that loses information. */
+  display?: (stored: string) => string;
   /** HIDDEN_CONFIG: CONFIG GET finds it by exact name only. */
   hidden?: boolean;
   /** SENSITIVE_CONFIG: its value is a secret. */
@@ -102,10 +104,16 @@ const enm = (name: string, values: readonly string[], def: string, c: Common = {
   ...base(name, 'enum', def, c),
   enumValues: values,
 });
-const special = (name: string, def: string, parse: Directive['parse'], c: Common & { multiArg?: boolean } = {}): Directive => ({
+const special = (
+  name: string,
+  def: string,
+  parse: Directive['parse'],
+  c: Common & { multiArg?: boolean; display?: Directive['display'] } = {},
+): Directive => ({
   ...base(name, 'special', def, c),
   parse,
   ...(c.multiArg ? { multiArg: true } : {}),
+  ...(c.display ? { display: c.display } : {}),
 });
 
 // Marks
@@ -188,9 +196,15 @@ export function canonicalNotifyFlags(s: string): string | null {
   }
   let res = '';
   if ([...NOTIFY_ALL].every((c) => flags.has(c))) res += 'A';
-  else for (const c of `${NOTIFY_ALL}n`) if (flags.has(c)) res += c; // 'n' is dropped next to 'A', as in Redis
+  else for (const c of `${NOTIFY_ALL}n`) if (flags.has(c)) res += c;
+  if (res === 'A' && flags.has('n')) res += 'n'; // kept: 'n' is on, though Redis does not show it next to 'A'
   for (const c of 'KEm') if (flags.has(c)) res += c;
   return res;
+}
+
+/** keyspaceEventsFlagsToString: 'n' is not shown next to 'A'. */
+function displayNotifyFlags(stored: string): string {
+  return stored.startsWith('An') ? `A${stored.slice(2)}` : stored;
 }
 
 function parseNotify(args: string[]): string {
@@ -414,7 +428,7 @@ export const DIRECTIVES: readonly Directive[] = [
   bool('latency-tracking', true),
   special('latency-tracking-info-percentiles', '50 99 99.9', (a) => parsePercentiles(a), { multiArg: true }),
   // Event notification
-  special('notify-keyspace-events', '', (a) => parseNotify(a), YES),
+  special('notify-keyspace-events', '', (a) => parseNotify(a), { display: displayNotifyFlags, ...YES }),
   // Advanced config: encodings (meaningful once the data types exist)
   int('hash-max-listpack-entries', 0n, LONG_MAX, 512, { aliases: ['hash-max-ziplist-entries'], ...LATER }),
   mem('hash-max-listpack-value', 0n, LONG_MAX, 64, { aliases: ['hash-max-ziplist-value'], ...LATER }),
@@ -620,6 +634,13 @@ export class Config {
   }
 
   /** The current value as CONFIG GET shows it. Throws ConfigError for an unknown name. */
+  /** The value as CONFIG GET and CONFIG REWRITE show it. */
+  display(name: string): string {
+    const dir = this.directive(name);
+    const v = this.get(name);
+    return dir?.display ? dir.display(v) : v;
+  }
+
   get(name: string): string {
     const v = this.values.get(name);
     if (v !== undefined) return v;

@@ -3,6 +3,8 @@
  * Redis's one error text. Handlers call these instead of parsing by hand.
  */
 import { Err, fail } from '../protocol/errors.js';
+import { parseLongDouble } from '../util/long-double.js';
+import { strtodStrict } from '../util/strtod.js';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
@@ -69,6 +71,16 @@ export function parseDouble(s: string, error: string = Err.notFloat): number {
   return v;
 }
 
+/**
+ * Redis's getDoubleFromObject (strtod): also hex ("0x10") and subnormals; rejects NaN, spaces and
+ * ERANGE overflow/underflow ("1e400"). What ZUNION's WEIGHTS (and ZADD's scores) accept.
+ */
+export function parseStrtod(s: string, error: string = Err.notFloat): number {
+  const v = strtodStrict(s);
+  if (v === null) fail(error);
+  return v;
+}
+
 /** Case-insensitive keyword comparison against a lowercase word. */
 export function isWord(arg: string, lowerWord: string): boolean {
   return arg.length === lowerWord.length && arg.toLowerCase() === lowerWord;
@@ -98,4 +110,86 @@ function expireBeyondSafe(unit: ExpireUnit, arg: string, nowMs: number, cmd: str
   if (unit === 'ex' || unit === 'px') ms = BigInt.asIntN(64, ms + BigInt(nowMs));
   if (ms <= 0n) fail(Err.invalidExpire(cmd));
   return Number(ms);
+}
+
+// --- blocking commands and the *MPOP family ---
+
+const TWO_63 = 2n ** 63n;
+
+/**
+ * A blocking command's timeout in seconds, as Redis 7.0's getTimeoutFromObjectOrReply
+ * (UNIT_SECONDS): strtold, times 1000 in long double, ceill() to whole ms, then a (long long)
+ * cast (x87: anything out of range, infinities included, becomes LLONG_MIN, hence "negative").
+ * Returns the absolute unix ms the wait ends at, or 0 to wait forever (0, and negatives above -1 ms).
+ */
+export function parseBlockTimeout(arg: string, nowMs: number): number {
+  const ld = parseLongDouble(arg);
+  if (ld === null) fail(Err.timeoutNotFloat);
+  if (ld === 'inf' || ld === '-inf') fail(Err.timeoutNegative);
+  // ld * 1000, rounded to a 64-bit mantissa (half-even), then truncated toward zero
+  let mant = ld.mant * 1000n;
+  let exp = ld.exp;
+  const extra = mant.toString(2).length - 64;
+  if (extra > 0) {
+    const e = BigInt(extra);
+    const rem = mant & ((1n << e) - 1n);
+    const half = 1n << (e - 1n);
+    mant >>= e;
+    exp += extra;
+    if (rem > half || (rem === half && (mant & 1n) === 1n)) mant++;
+  }
+  // |value| truncated, and whether a fraction was dropped (ceil rounds a positive one up)
+  let ms: bigint;
+  let fraction = false;
+  if (exp >= 0) ms = exp > 64 ? TWO_63 : mant << BigInt(exp);
+  else if (-exp > 80) {
+    ms = 0n;
+    fraction = mant !== 0n;
+  } else {
+    ms = mant >> BigInt(-exp);
+    fraction = ms << BigInt(-exp) !== mant;
+  }
+  if (!ld.neg && fraction) ms++;
+  if (ms >= TWO_63 || (ld.neg && ms !== 0n)) fail(Err.timeoutNegative);
+  return ms === 0n ? 0 : nowMs + Number(ms);
+}
+
+/** What LMPOP/BLMPOP/ZMPOP/BZMPOP take after numkeys. */
+export interface MpopArgs {
+  keys: string[];
+  /** The first of the two side words was given (LEFT, MIN). */
+  first: boolean;
+  /** COUNT, 1 when absent. */
+  count: number;
+}
+
+/** getRangeLongFromObjectOrReply(1, LONG_MAX, message). */
+function parseAtLeastOne(s: string, message: string): number {
+  if (!isStrictInt(s)) fail(message);
+  const n = Number(s);
+  if (n < 1) fail(message);
+  return n;
+}
+
+/**
+ * The *MPOP arguments from args[numkeysIdx]: numkeys, that many keys, a side word (`sides`,
+ * lowercase: ['left', 'right'] or ['min', 'max']), then [COUNT count]; Redis's checks in its
+ * order (lmpopGenericCommand / zmpopGenericCommand). The blocking forms parse their timeout after.
+ */
+export function parseMpopArgs(args: readonly string[], numkeysIdx: number, sides: readonly [string, string]): MpopArgs {
+  const numkeys = parseAtLeastOne(args[numkeysIdx], Err.numkeysNotPositive);
+  const whereIdx = numkeysIdx + 1 + numkeys;
+  if (whereIdx >= args.length) fail(Err.syntax);
+  const where = args[whereIdx].toLowerCase();
+  let first: boolean;
+  if (where === sides[0]) first = true;
+  else if (where === sides[1]) first = false;
+  else fail(Err.syntax);
+  let count = -1;
+  for (let j = whereIdx + 1; j < args.length; j++) {
+    const more = args.length - 1 - j;
+    if (count === -1 && isWord(args[j], 'count') && more > 0) count = parseAtLeastOne(args[++j], Err.countNotPositive);
+    else fail(Err.syntax);
+  }
+  return { keys: args.slice(numkeysIdx + 1, whereIdx), first, count: count === -1 ? 1 : count };
 }

@@ -15,9 +15,9 @@ import { type CommandSpec, defineCommand } from './table.js';
 const POPCOUNT = new Uint8Array(256);
 for (let i = 1; i < 256; i++) POPCOUNT[i] = (i & 1) + POPCOUNT[i >> 1];
 
-/** Stores a bit command's result keeping the TTL; emits 'new' for a created key. */
+/** Stores a bit command's result keeping the TTL. */
 function store(ctx: CommandContext, key: string, value: string): void {
-  if (ctx.db.set(key, value)) ctx.server.notify('n', 'new', key, ctx.db.id);
+  ctx.db.set(key, value);
 }
 
 /**
@@ -274,7 +274,7 @@ export const bitop = defineCommand({
         }
         res[j] = out;
       }
-      if (db.overwrite(target, res.toString('latin1'))) ctx.server.notify('n', 'new', target, db.id);
+      db.overwrite(target, res.toString('latin1'));
       ctx.server.notify('$', 'set', target, db.id);
       ctx.dirty++;
     } else {

@@ -6,7 +6,8 @@
  */
 import type { Db } from '../keyspace/db.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import type { Reply } from '../protocol/reply.js';
+import type { Value } from '../keyspace/value.js';
+import { NoReply, type Reply } from '../protocol/reply.js';
 import type { Clock } from '../util/clock.js';
 import type { CommandSpec } from './table.js';
 
@@ -89,6 +90,46 @@ export interface ServerOps {
   readonly executor: Executor;
   /** The Redis version whose behaviour nodis implements (HELLO's `version`). */
   readonly redisVersion: string;
+  /** Blocked clients (BLPOP and friends). */
+  readonly blocking: BlockingOps;
+  /** DUMP / RESTORE payloads in Redis's format (persistence/ implements it). */
+  readonly dumpCodec: DumpCodec;
+}
+
+/** The DUMP payload codec as commands see it. */
+export interface DumpCodec {
+  /** The DUMP payload of a value: RDB object type and payload, RDB version, CRC64. */
+  dump(value: Value): Buffer;
+  /** Decodes a RESTORE payload; 'checksum' when the footer is wrong, 'format' when the value is corrupt. */
+  restore(payload: Buffer): { ok: true; value: Value } | { ok: false; reason: 'checksum' | 'format'; detail: string };
+}
+
+/**
+ * Returned by a handler whose client now waits (BLPOP on empty keys): nothing is sent, and the
+ * connection holds its further requests until the client is served, times out or is unblocked.
+ */
+export const BLOCKED: Reply = new NoReply();
+
+/** What a blocking command asks of the blocked-client registry. */
+export interface BlockRequest {
+  /** Keys of ctx.db to wait on (duplicates allowed; the client waits once per key). */
+  keys: readonly string[];
+  /** The value type that can serve the client; a key of another type leaves it blocked. */
+  type: 'list' | 'zset';
+  /** Absolute unix ms when the wait ends, 0 for never. */
+  timeoutAt: number;
+  /**
+   * Serves the client from `key`, which now holds a value of `type`: runs with the client's own
+   * context (ctx.db the db it blocked in), pops, sets ctx.dirty / ctx.propagateAs like a handler,
+   * and returns the reply. May throw CommandError / WrongTypeError (BLMOVE to a wrong-type key).
+   */
+  serve(ctx: CommandContext, key: string): Reply;
+}
+
+/** The blocked-client registry as commands see it. */
+export interface BlockingOps {
+  /** Blocks ctx's client (see BlockRequest); returns BLOCKED for the handler to return. */
+  block(ctx: CommandContext, request: BlockRequest): Reply;
 }
 
 /** Implemented by exec/: runs an already-checked command with stats, propagation and MONITOR. */

@@ -2,14 +2,18 @@
  * Hash commands (t_hash.c): HSET/HMSET/HSETNX/HGET/HMGET/HDEL/HEXISTS/HLEN/HSTRLEN/HKEYS/HVALS/
  * HGETALL, HINCRBY (64-bit exact), HINCRBYFLOAT (long double; propagated as HSET key field value),
  * HRANDFIELD and HSCAN. Values are HashValue; the listpack/hashtable flag is updated here on
- * writes. HSCAN returns the whole hash with cursor 0 (MATCH applied) in one call.
+ * writes. HRANDFIELD picks uniformly without copying the hash (t_hash.c's case analysis, see
+ * random-slots.ts). HSCAN walks a hashtable-encoded hash with a real cursor (DenseMap.scan:
+ * every field present throughout the scan is returned); a listpack comes whole with cursor 0, as
+ * in Redis.
  */
 import { HashValue } from '../keyspace/types/hash.js';
+import { distinctSlots, independentSlots } from '../keyspace/types/random-slots.js';
 import { Err, fail } from '../protocol/errors.js';
 import { MapReply, Reply } from '../protocol/reply.js';
 import { globMatch } from '../util/glob.js';
 import { incrByFloat } from '../util/long-double.js';
-import { isStrictInt, isWord, parseInt64, parseInteger } from './args.js';
+import { isStrictInt, isWord, parseInt64 } from './args.js';
 import type { CommandContext } from './context.js';
 import { parseScanCursor, parseScanOptions } from './keys.js';
 import { readValue } from './lookup.js';
@@ -194,7 +198,7 @@ export const hkeys = defineCommand({
   keys: KEY1,
   run(ctx, args) {
     const h = readHash(ctx, args[0]);
-    return h === undefined ? [] : [...h.fields.keys()];
+    return h === undefined ? [] : [...h.fields()];
   },
 });
 
@@ -206,7 +210,7 @@ export const hvals = defineCommand({
   keys: KEY1,
   run(ctx, args) {
     const h = readHash(ctx, args[0]);
-    return h === undefined ? [] : [...h.fields.values()];
+    return h === undefined ? [] : [...h.values()];
   },
 });
 
@@ -219,7 +223,7 @@ export const hgetall = defineCommand({
   run(ctx, args) {
     const h = readHash(ctx, args[0]);
     const flat: Reply[] = [];
-    if (h !== undefined) for (const [f, v] of h.fields) flat.push(f, v);
+    if (h !== undefined) for (const [f, v] of h.entries()) flat.push(f, v);
     return ctx.client.resp === 3 ? new MapReply(flat) : flat;
   },
 });
@@ -285,64 +289,63 @@ export const hrandfield = defineCommand({
     if (args.length === 1) {
       const h = readHash(ctx, args[0]);
       if (h === undefined) return null;
-      return randomEntry(h)[0];
+      return h.dict.keyAt(h.dict.randomSlot());
     }
-    let withValues = false;
-    if (args.length === 3 && isWord(args[2], 'withvalues')) withValues = true;
-    else if (args.length >= 3) fail(Err.syntax);
     const big = parseInt64(args[1]);
     if (big < -INT64_MAX) fail(Err.countOutOfRange);
-    if (withValues && big < -(INT64_MAX / 2n)) fail(Err.valueOutOfRange);
-    const count = parseInteger(args[1]);
-    const h = readHash(ctx, args[0]);
-    if (h === undefined || count === 0) return [];
-    let pairs: [string, string][];
-    if (count < 0) {
-      const all = [...h.fields];
-      const n = -count;
-      pairs = new Array(n);
-      for (let i = 0; i < n; i++) pairs[i] = all[Math.floor(Math.random() * all.length)];
-    } else if (count >= h.size) {
-      pairs = [...h.fields];
-    } else {
-      const all = [...h.fields];
-      for (let i = 0; i < count; i++) {
-        const j = i + Math.floor(Math.random() * (all.length - i));
-        const t = all[i];
-        all[i] = all[j];
-        all[j] = t;
-      }
-      pairs = all.slice(0, count);
+    let withValues = false;
+    if (args.length > 3 || (args.length === 3 && !isWord(args[2], 'withvalues'))) fail(Err.syntax);
+    if (args.length === 3) {
+      withValues = true;
+      if (big < -(INT64_MAX / 2n) || big > INT64_MAX / 2n) fail(Err.valueOutOfRange);
     }
+    const h = readHash(ctx, args[0]);
+    if (h === undefined || big === 0n) return [];
+    const size = h.size;
+    const uniq = big > 0n;
+    // a count beyond the hash's size is served as "all": clamp before leaving bigint
+    const count = uniq ? (big >= BigInt(size) ? size : Number(big)) : Number(-big);
+    let slots: number[];
+    if (!uniq) slots = independentSlots(size, count);
+    else if (count >= size) {
+      slots = new Array<number>(size);
+      for (let i = 0; i < size; i++) slots[i] = i;
+    } else {
+      slots = distinctSlots(size, count);
+      // Redis samples a listpack with lpRandomPairsUnique, which yields its picks in listpack order
+      if (h.listpack && count * 3 <= size) slots.sort((a, b) => a - b);
+    }
+    const d = h.dict;
     const out: Reply[] = [];
-    if (!withValues) for (const p of pairs) out.push(p[0]);
-    else if (ctx.client.resp === 3) for (const p of pairs) out.push([p[0], p[1]]);
-    else for (const p of pairs) out.push(p[0], p[1]);
+    if (!withValues) for (const i of slots) out.push(d.keyAt(i));
+    else if (ctx.client.resp === 3) for (const i of slots) out.push([d.keyAt(i), d.valueAt(i)]);
+    else for (const i of slots) out.push(d.keyAt(i), d.valueAt(i));
     return out;
   },
 });
 
-function randomEntry(h: HashValue): [string, string] {
-  const target = Math.floor(Math.random() * h.size);
-  let i = 0;
-  for (const e of h.fields) if (i++ === target) return e;
-  throw new Error('random field of an empty hash');
-}
-
-/** HSCAN key cursor [MATCH pattern] [COUNT count]: the whole hash in one call (next cursor 0). */
+/** HSCAN key cursor [MATCH pattern] [COUNT count] */
 export const hscan = defineCommand({
   name: 'hscan',
   arity: -3,
   flags: ['readonly'],
   keys: KEY1,
   run(ctx, args) {
-    parseScanCursor(args[1]);
+    const cursor = parseScanCursor(args[1]);
     const h = readHash(ctx, args[0]);
     if (h === undefined) return ['0', []];
-    const { pattern } = parseScanOptions(args, 2, false);
+    const { pattern, count } = parseScanOptions(args, 2, false);
+    const d = h.dict;
     const out: Reply[] = [];
-    for (const [f, v] of h.fields) if (pattern === null || globMatch(pattern, f)) out.push(f, v);
-    return ['0', out];
+    if (h.listpack) {
+      for (const [f, v] of d.entries()) if (pattern === null || globMatch(pattern, f)) out.push(f, v);
+      return ['0', out];
+    }
+    const next = d.scan(cursor, count, (i) => {
+      const f = d.keyAt(i);
+      if (pattern === null || globMatch(pattern, f)) out.push(f, d.valueAt(i));
+    });
+    return [String(next), out];
   },
 });
 

@@ -7,7 +7,7 @@
 import { ListValue } from '../keyspace/types/list.js';
 import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
-import { isStrictInt, parseInt64, parseInteger } from './args.js';
+import { isStrictInt, parseInt64, parseInteger, parseMpopArgs } from './args.js';
 import type { CommandContext } from './context.js';
 import { readValue } from './lookup.js';
 import { type CommandSpec, defineCommand } from './table.js';
@@ -23,7 +23,7 @@ function readList(ctx: CommandContext, key: string): ListValue | undefined {
 }
 
 /** Write lookup (no stats). */
-function writeList(ctx: CommandContext, key: string): ListValue | undefined {
+export function writeList(ctx: CommandContext, key: string): ListValue | undefined {
   return ctx.db.getTyped<ListValue>(key, 'list');
 }
 
@@ -43,16 +43,8 @@ function parsePositive(s: string, message: string): number {
   return n;
 }
 
-/** getRangeLongFromObjectOrReply(1, LONG_MAX, message). */
-function parseAtLeastOne(s: string, message: string): number {
-  if (!isStrictInt(s)) fail(message);
-  const n = Number(s);
-  if (n < 1) fail(message);
-  return n;
-}
-
 /** LEFT/RIGHT (case-insensitive); true for LEFT (head). */
-function parseWhere(s: string): boolean {
+export function parseWhere(s: string): boolean {
   const w = s.toLowerCase();
   if (w === 'left') return true;
   if (w === 'right') return false;
@@ -115,7 +107,7 @@ export const rpushx = defineCommand({
 // --- pops ---
 
 /** Pops up to count elements from one end of a stored list; notifies and deletes when emptied. */
-function popMany(ctx: CommandContext, key: string, list: ListValue, head: boolean, count: number): string[] {
+export function popMany(ctx: CommandContext, key: string, list: ListValue, head: boolean, count: number): string[] {
   ctx.db.willModify(key);
   const n = Math.min(count, list.length);
   const out = new Array<string>(n);
@@ -166,29 +158,29 @@ export const lmpop = defineCommand({
     return out;
   },
   run(ctx, args) {
-    const numkeys = parseAtLeastOne(args[0], Err.numkeysNotPositive);
-    const whereIdx = 1 + numkeys;
-    if (whereIdx >= args.length) fail(Err.syntax);
-    const head = parseWhere(args[whereIdx]);
-    let count = -1;
-    for (let j = whereIdx + 1; j < args.length; j++) {
-      const more = args.length - 1 - j;
-      if (count === -1 && args[j].toLowerCase() === 'count' && more > 0) {
-        count = parseAtLeastOne(args[++j], Err.countNotPositive);
-      } else fail(Err.syntax);
-    }
-    if (count === -1) count = 1;
-    for (let i = 1; i < whereIdx; i++) {
-      const key = args[i];
-      const list = writeList(ctx, key);
-      if (list === undefined) continue;
-      const out = popMany(ctx, key, list, head, count);
-      ctx.propagateAs = [[head ? 'LPOP' : 'RPOP', key, String(out.length)]];
-      return [key, out];
-    }
-    return Reply.nilArray();
+    const { keys, first: head, count } = parseMpopArgs(args, 0, LIST_SIDES);
+    return mpopFirstNonEmpty(ctx, keys, head, count) ?? Reply.nilArray();
   },
 });
+
+/** The words of a list side, as *MPOP take them. */
+export const LIST_SIDES = ['left', 'right'] as const;
+
+/** [LR]POP key count of the popped elements: how LMPOP (and a served BLMPOP) propagate. */
+export function mpopFrom(ctx: CommandContext, key: string, list: ListValue, head: boolean, count: number): Reply {
+  const out = popMany(ctx, key, list, head, count);
+  ctx.propagateAs = [[head ? 'LPOP' : 'RPOP', key, String(out.length)]];
+  return [key, out];
+}
+
+/** LMPOP's pop from the first non-empty key; undefined when every key is empty. */
+export function mpopFirstNonEmpty(ctx: CommandContext, keys: readonly string[], head: boolean, count: number): Reply | undefined {
+  for (const key of keys) {
+    const list = writeList(ctx, key);
+    if (list !== undefined) return mpopFrom(ctx, key, list, head, count);
+  }
+  return undefined;
+}
 
 function tryCount(s: string | undefined): number {
   if (s === undefined || !isStrictInt(s)) return 0;
@@ -423,7 +415,8 @@ export const ltrim = defineCommand({
 
 // --- moves ---
 
-function lmoveGeneric(ctx: CommandContext, src: string, dst: string, fromHead: boolean, toHead: boolean): Reply {
+/** LMOVE's work: pop from src, push to dst (created when absent), notifications; null when src is absent. */
+export function lmoveGeneric(ctx: CommandContext, src: string, dst: string, fromHead: boolean, toHead: boolean): Reply {
   const source = writeList(ctx, src);
   if (source === undefined) return null;
   let dest = writeList(ctx, dst);

@@ -2,6 +2,7 @@
  * The command table: every family's specs, by lowercase name.
  */
 import { bitCommands } from './bits.js';
+import { blockingCommands } from './blocking.js';
 import { clientCommands } from './client.js';
 import { commandCommands } from './command.js';
 import { configCommands } from './config.js';
@@ -17,10 +18,13 @@ import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
 import { setCommands } from './sets.js';
+import { sortCommands } from './sort.js';
 import { stringRangeCommands } from './string-ranges.js';
 import { stringCommands } from './strings.js';
 import type { CommandSpec } from './table.js';
 import { transactionCommands } from './transactions.js';
+import { zsetAlgebraCommands } from './zset-algebra.js';
+import { zsetCommands } from './zsets.js';
 
 export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
@@ -40,8 +44,12 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   pubsubCommands,
   scriptingCommands,
   listCommands,
+  blockingCommands,
   setCommands,
   hashCommands,
+  sortCommands,
+  zsetAlgebraCommands,
+  zsetCommands,
 ];
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

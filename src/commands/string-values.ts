@@ -1,6 +1,6 @@
 /**
  * What the string families share: readString (lookupKeyRead for strings), setKey with its
- * 'new' event, and the string length limit. Used by strings, counters, string ranges and bits.
+ * and the string length limit. Used by strings, counters, string ranges and bits.
  */
 import { WrongTypeError } from '../keyspace/db.js';
 import { Err, fail } from '../protocol/errors.js';
@@ -18,16 +18,15 @@ export function readString(ctx: CommandContext, key: string): string | undefined
   throw new WrongTypeError(key, v.type);
 }
 
-/** Stores a value as Redis's setKey does (TTL cleared unless keepTtl), with the 'new' event. */
+/** Stores a value as Redis's setKey does (TTL cleared unless keepTtl); the Db emits 'new'. */
 export function setKey(ctx: CommandContext, key: string, value: string, keepTtl: boolean): void {
-  const db = ctx.db;
-  const added = keepTtl ? db.set(key, value) : db.overwrite(key, value);
-  if (added) ctx.server.notify('n', 'new', key, db.id);
+  if (keepTtl) ctx.db.set(key, value);
+  else ctx.db.overwrite(key, value);
 }
 
 /** Replaces the value of a key, keeping its TTL (dbOverwrite / dbAdd). */
 export function storeKeepTtl(ctx: CommandContext, key: string, value: string): void {
-  if (ctx.db.set(key, value)) ctx.server.notify('n', 'new', key, ctx.db.id);
+  ctx.db.set(key, value);
 }
 
 /**

@@ -131,7 +131,7 @@ export const set = defineCommand({
       const db = ctx.db;
       const key = args[0];
       if (db.expires.size !== 0) db.get(key); // lazy expiry first, as lookupKeyWrite does
-      if (db.overwrite(key, args[1])) ctx.server.notify('n', 'new', key, db.id);
+      db.overwrite(key, args[1]);
       ctx.dirty++;
       ctx.server.notify('$', 'set', key, db.id);
       return Reply.ok();
@@ -252,7 +252,6 @@ export const mget = defineCommand({
   flags: ['readonly', 'fast'],
   keys: { first: 1, last: -1, step: 1 },
   run(ctx, args) {
-    const db = ctx.db;
     const out: Reply[] = new Array(args.length);
     for (let i = 0; i < args.length; i++) {
       const v = readValue(ctx, args[i]);
@@ -272,7 +271,7 @@ function msetGeneric(ctx: CommandContext, args: string[], nx: boolean): Reply {
   for (let j = 0; j < args.length; j += 2) {
     const key = args[j];
     if (checkExpired) db.get(key);
-    if (db.overwrite(key, args[j + 1])) ctx.server.notify('n', 'new', key, db.id);
+    db.overwrite(key, args[j + 1]);
     ctx.server.notify('$', 'set', key, db.id);
   }
   ctx.dirty += args.length / 2;

@@ -28,6 +28,12 @@ export interface DispatchHooks {
   internalError(err: unknown, argv: string[]): void;
 }
 
+/** Keys made ready for blocked clients (BLPOP ...), served after each top-level command. */
+export interface ReadyKeys {
+  readonly hasReady: boolean;
+  serveReady(): void;
+}
+
 /** Commands that run rather than queue inside MULTI. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 /** Commands allowed to a RESP2 client in subscribed mode. */
@@ -39,6 +45,8 @@ export class Dispatcher implements Executor {
   /** Set by the server when MONITOR or the slowlog need to see each command. */
   observing = true;
   totalCommands = 0;
+  /** Set by the server: the blocked-client registry. */
+  readyKeys: ReadyKeys | null = null;
 
   constructor(
     private readonly table: ReadonlyMap<string, CommandSpec>,
@@ -128,7 +136,11 @@ export class Dispatcher implements Executor {
         return this.error(refusal);
       }
     }
-    return this.call(ctx, spec, argv);
+    const reply = this.call(ctx, spec, argv);
+    // as Redis's processCommand: blocked clients are served after the command (after a whole EXEC)
+    const ready = this.readyKeys;
+    if (ready !== null && ready.hasReady) ready.serveReady();
+    return reply;
   }
 
   /** Runs a checked command: handler, stats, propagation, MONITOR/slowlog. */
@@ -153,7 +165,9 @@ export class Dispatcher implements Executor {
     if (ctx.dirty > 0 && spec.isWrite && !ctx.replaying) {
       const rewritten = ctx.propagateAs as string[][] | null; // set by the handler
       if (rewritten === null) this.propagator.propagate(dbIndex, argv);
-      else for (const a of rewritten) this.propagator.propagate(dbIndex, a);
+      else if (rewritten.length === 1) this.propagator.propagate(dbIndex, rewritten[0]);
+      // several records (SPOP with a count) go out wrapped in MULTI/EXEC, as Redis's alsoPropagate
+      else this.propagator.transaction(dbIndex, () => rewritten.forEach((a) => this.propagator.propagate(dbIndex, a)));
     }
     if (this.observing) this.hooks.executed(ctx, spec, argv, us);
     return reply;

@@ -24,6 +24,18 @@ const PAGE_LOAD = 64;
 /** Told before any page is modified (the snapshot's copy-on-write hook). */
 export interface PageObserver {
   beforePageWrite(db: Db, page: number): void;
+  /**
+   * FLUSHDB/FLUSHALL is about to drop db's contents. flush() installs new pages and a new expiry
+   * map and never writes the old ones again, so an observer holding them needs no copy. Without
+   * this method, flush() calls beforePageWrite for every page instead.
+   */
+  beforeFlush?(db: Db): void;
+  /**
+   * SWAPDB is about to exchange a's and b's contents (pages, expiries): page objects move between
+   * the two Db objects unchanged. Without this method, swapContents() calls beforePageWrite for
+   * every page of both dbs instead.
+   */
+  beforeSwap?(a: Db, b: Db): void;
 }
 
 /** What a db needs from the server around it: the time, and who to tell about expired keys. */
@@ -33,11 +45,22 @@ export interface DbEnv {
   deleteExpired: boolean;
   /** A key was found expired and deleted (to be propagated as DEL and notified). */
   expired(db: Db, key: string): void;
+  /** A key was created (Redis's dbAdd): the 'new' keyspace event. */
+  added(db: Db, key: string): void;
 }
 
 /** Thrown by typed getters; the dispatcher answers Redis's WRONGTYPE error. */
 export class WrongTypeError {
   constructor(readonly key: string, readonly actual: TypeName) {}
+}
+
+/**
+ * Told when a key is stored and when a db's contents are swapped (SWAPDB): the blocking
+ * registry's signalKeyAsReady. Attached only while clients are blocked on keys of the db.
+ */
+export interface ReadyKeyObserver {
+  keyStored(db: Db, key: string, value: Value): void;
+  contentsSwapped(db: Db): void;
 }
 
 /** A WATCH registration: flagged when a watched key is modified. */
@@ -56,6 +79,8 @@ export class Db {
   readonly watched = new Map<string, Set<Watcher>>();
   /** Set while a snapshot of this db is in progress. */
   observer: PageObserver | null = null;
+  /** Set while clients are blocked on keys of this db (BLPOP ...). */
+  readyObserver: ReadyKeyObserver | null = null;
 
   constructor(
     readonly id: number,
@@ -171,7 +196,11 @@ export class Db {
       if (this.count > this.pages.length * PAGE_LOAD && this.observer === null) this.splitOne();
     }
     if (this.watched.size !== 0) this.touchWatched(key);
-    return page.size !== before;
+    // every store (push, SORT STORE, RENAME, MOVE, RESTORE, ...) may wake a blocked client
+    if (this.readyObserver !== null) this.readyObserver.keyStored(this, key, value);
+    if (page.size === before) return false;
+    this.env.added(this, key);
+    return true;
   }
 
   delete(key: string): boolean {
@@ -214,7 +243,11 @@ export class Db {
   /** Removes every key; returns how many there were. */
   flush(): number {
     const n = this.count;
-    if (this.observer !== null) for (let p = 0; p < this.pages.length; p++) this.observer.beforePageWrite(this, p);
+    const obs = this.observer;
+    if (obs !== null) {
+      if (obs.beforeFlush !== undefined) obs.beforeFlush(this);
+      else for (let p = 0; p < this.pages.length; p++) obs.beforePageWrite(this, p);
+    }
     if (this.watched.size !== 0) for (const key of this.watched.keys()) if (this.has(key)) this.touchWatched(key);
     this.reset();
     return n;
@@ -222,6 +255,8 @@ export class Db {
 
   /** Exchanges contents with another db (SWAPDB); watchers stay with their db index. */
   swapContents(other: Db): void {
+    this.beforeSwapWith(other);
+    if (other.observer !== this.observer) other.beforeSwapWith(this);
     const fields = ['pages', 'baseMask', 'splitPos', 'count', 'expires'] as const;
     for (const f of fields) {
       const tmp = this[f];
@@ -231,6 +266,21 @@ export class Db {
     // as Redis's touchAllWatchedKeysInDb: a watched key is touched when it exists on either side
     this.touchWatchedPresentIn(other);
     other.touchWatchedPresentIn(this);
+    // as Redis's scanDatabaseForReadyKeys: keys clients wait on may exist now
+    if (this.readyObserver !== null) this.readyObserver.contentsSwapped(this);
+    if (other.readyObserver !== null) other.readyObserver.contentsSwapped(other);
+  }
+
+  /** Tells this db's observer that its contents and other's are about to be exchanged. */
+  private beforeSwapWith(other: Db): void {
+    const obs = this.observer;
+    if (obs === null) return;
+    if (obs.beforeSwap !== undefined) {
+      obs.beforeSwap(this, other);
+      return;
+    }
+    for (let p = 0; p < this.pages.length; p++) obs.beforePageWrite(this, p);
+    if (other.observer === obs) for (let p = 0; p < other.pages.length; p++) obs.beforePageWrite(other, p);
   }
 
   private touchWatchedPresentIn(other: Db): void {

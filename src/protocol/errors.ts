@@ -168,4 +168,21 @@ export const Err = {
   lposMaxlenNegative: "ERR MAXLEN can't be negative",
   numkeysNotPositive: 'ERR numkeys should be greater than 0',
   countNotPositive: 'ERR count should be greater than 0',
+  // --- blocking pops (blocking.ts) ---
+  unblockedByClientUnblock: 'UNBLOCKED client unblocked via CLIENT UNBLOCK',
+  // --- sorted sets (zset-*.ts) ---
+  zsetMinMaxNotFloat: 'ERR min or max is not a float',
+  zsetMinMaxNotLex: 'ERR min or max not valid string range item',
+  zaddXxNx: 'ERR XX and NX options at the same time are not compatible',
+  zaddGtLtNx: 'ERR GT, LT, and/or NX options at the same time are not compatible',
+  zaddIncrPair: 'ERR INCR option supports a single increment-element pair',
+  zsetScoreNan: 'ERR resulting score is not a number (NaN)',
+  zrangeLimitNeedsBy: 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX',
+  zrangeWithscoresBylex: 'ERR syntax error, WITHSCORES not supported in combination with BYLEX',
+  // --- sorted-set algebra (zset-algebra.ts) ---
+  weightNotFloat: 'ERR weight value is not a float',
+  limitNegative: "ERR LIMIT can't be negative",
+  atLeastOneInputKey: (cmd: string) => `ERR at least 1 input key is needed for '${cmd}' command`,
+  // --- SORT (sort.ts) ---
+  sortNotDouble: "ERR One or more scores can't be converted into double",
 } as const;

@@ -229,8 +229,14 @@ export class ClientRegistry implements ClientsOps {
     this.monitors.delete(conn);
   }
 
-  unblock(_id: number, _withError: boolean): boolean {
-    return false; // blocking commands arrive with the data types issue
+  /** CLIENT UNBLOCK: handled by the blocked-client registry. */
+  unblock(id: number, withError: boolean): boolean {
+    return this.core.blocking.unblock(id, withError);
+  }
+
+  /** The connection of a client id (the blocking registry keeps it to reply later). */
+  connectionOf(id: number): Connection | undefined {
+    return this.conns.get(id);
   }
 
   /** Sends a MONITOR line as Redis's replicationFeedMonitors: +<sec>.<usec> [<db> <addr>] "arg" ... */

@@ -26,7 +26,7 @@ export class Client implements ClientState {
   readonly createdAt: number;
   lastInteraction: number;
   isMonitor = false;
-  /** Set while a blocking command waits (later issue). */
+  /** Set while a blocking command waits (server/blocking.ts). */
   blocked = false;
 
   constructor(

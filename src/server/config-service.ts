@@ -49,12 +49,12 @@ export class ConfigService implements ConfigOps {
     const config = this.core.config;
     if (!/[[*?]/.test(pattern)) {
       const dir = config.directive(pattern);
-      return dir ? [[pattern, config.get(dir.name)]] : [];
+      return dir ? [[pattern, config.display(dir.name)]] : [];
     }
     const out: Array<[string, string]> = [];
     for (const dir of config.directives) {
       if (dir.hidden) continue;
-      const value = config.get(dir.name);
+      const value = config.display(dir.name);
       if (globMatch(pattern, dir.name, true)) out.push([dir.name, value]);
       for (const alias of dir.aliases ?? []) if (globMatch(pattern, alias, true)) out.push([alias, value]);
     }

@@ -5,7 +5,7 @@
  * the connection closed; other clients are unaffected.
  */
 import type net from 'node:net';
-import type { CommandContext } from '../commands/context.js';
+import { BLOCKED, type CommandContext } from '../commands/context.js';
 import { OutputBuffer } from '../protocol/output-buffer.js';
 import { ErrorReply, MultiReply, PushReply, type Reply } from '../protocol/reply.js';
 import { writeReply } from '../protocol/reply-writer.js';
@@ -125,7 +125,20 @@ export class Connection {
     // CLIENT PAUSE: once a request waits, the ones behind it wait too (replies stay in order)
     if ((this.held !== null || this.core.clients.pauseActive) && this.mustHold(argv)) return;
     const reply = this.core.execute(this, argv);
+    // a blocking command waits: later requests queue behind it until unblocked()
+    if (reply === BLOCKED) this.held ??= [];
+    else this.write(reply);
+  }
+
+  /** The blocked command got its reply (served, timed out, CLIENT UNBLOCK): send it, then run what queued. */
+  unblocked(reply: Reply): void {
+    if (this.closing) return;
     this.write(reply);
+    // as Redis's processUnblockedClients: after the current command, never nested in it
+    setImmediate(() => {
+      if (this.held !== null && !this.client.blocked) this.resumeHeld();
+      else this.flush();
+    });
   }
 
   private mustHold(argv: string[]): boolean {
@@ -237,6 +250,7 @@ export class Connection {
   /** Closes at once, dropping pending output (CLIENT KILL, limits, shutdown). */
   close(): void {
     if (this.closed) return;
+    if (this.client.blocked) this.core.blocking.remove(this.client.id);
     this.closing = true;
     this.reader.close();
     this.out.discard();

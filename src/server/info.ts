@@ -109,17 +109,15 @@ function serverSection(core: ServerCore): string[] {
 }
 
 function clientsSection(core: ServerCore): string[] {
-  let blocked = 0;
-  for (const conn of core.clients.connections()) if (conn.client.blocked) blocked++;
   return [
     `connected_clients:${core.clients.connectedCount}`,
     'cluster_connections:0',
     `maxclients:${core.config.getNumber('maxclients')}`,
     'client_recent_max_input_buffer:0',
     'client_recent_max_output_buffer:0',
-    `blocked_clients:${blocked}`,
+    `blocked_clients:${core.blocking.count}`,
     'tracking_clients:0',
-    'clients_in_timeout_table:0',
+    `clients_in_timeout_table:${core.blocking.withTimeout}`,
   ];
 }
 

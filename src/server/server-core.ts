@@ -12,11 +12,14 @@ import { Dispatcher } from '../exec/dispatch.js';
 import { Propagator } from '../exec/propagator.js';
 import type { Db } from '../keyspace/db.js';
 import { Keyspace } from '../keyspace/keyspace.js';
+import { createDumpPayload, decodeDumpPayload } from '../persistence/dump-payload.js';
+import { rdbValueOptionsFrom } from '../persistence/rdb-values.js';
 import type { Reply } from '../protocol/reply.js';
 import type { ReaderLimits } from '../protocol/request-reader.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { AdminService } from './admin.js';
+import { BlockingRegistry } from './blocking.js';
 import { ClientRegistry } from './client-registry.js';
 import type { Client } from './client.js';
 import { ConfigService } from './config-service.js';
@@ -57,6 +60,7 @@ export class ServerCore {
   readonly notifier = new KeyspaceNotifier(this.pubsub);
   stats: ServerStats = newStats();
   readonly clients: ClientRegistry;
+  readonly blocking: BlockingRegistry;
   readonly slowlog: Slowlog;
   readonly configService: ConfigService;
   readonly admin: AdminService;
@@ -82,6 +86,7 @@ export class ServerCore {
       clock,
       deleteExpired: true,
       expired: (db, key) => this.keyExpired(db, key),
+      added: (db, key) => this.notifier.notify('n', 'new', key, db.id),
     });
     this.table = buildCommandTable();
     this.slowlog = new Slowlog(() => ({
@@ -89,6 +94,7 @@ export class ServerCore {
       maxLen: this.config.getNumber('slowlog-max-len'),
     }));
     this.clients = new ClientRegistry(this);
+    this.blocking = new BlockingRegistry(this);
     this.configService = new ConfigService(this);
     this.admin = new AdminService(this);
     this.dispatcher = new Dispatcher(this.table, this.propagator, {
@@ -99,6 +105,7 @@ export class ServerCore {
       errorReplied: (message) => this.errorReplied(message),
       internalError: (err, argv) => this.log.error({ err, cmd: argv[0] }, 'internal error in command'),
     });
+    this.dispatcher.readyKeys = this.blocking;
     const core = this;
     this.ops = {
       keyspace: this.keyspace,
@@ -110,6 +117,11 @@ export class ServerCore {
       commands: this.table,
       executor: this.dispatcher,
       redisVersion: REDIS_VERSION,
+      blocking: this.blocking,
+      dumpCodec: {
+        dump: (value) => createDumpPayload(value, rdbValueOptionsFrom(core.configService)),
+        restore: (payload) => decodeDumpPayload(payload, rdbValueOptionsFrom(core.configService)),
+      },
       notify: (cls, event, key, dbIndex) => core.notifier.notify(cls, event, key, dbIndex),
     };
     this.configService.applyAll();
@@ -147,7 +159,8 @@ export class ServerCore {
     if (us >= 1000) this.admin.latencyAddSampleIfNeeded(spec.flags.includes('fast') ? 'fast-command' : 'command', us / 1000);
   }
 
-  private errorReplied(message: string): void {
+  /** Counts an error reply (INFO stats and errorstats). */
+  errorReplied(message: string): void {
     this.stats.errorReplies++;
     const sp = message.indexOf(' ');
     const code = sp === -1 ? message : message.slice(0, sp);
@@ -166,6 +179,7 @@ export class ServerCore {
   }
 
   disconnected(conn: Connection): void {
+    if (conn.client.blocked) this.blocking.remove(conn.client.id);
     this.pubsub.removeClient(conn.client);
     this.clients.remove(conn);
     unwatchAllKeys(conn.ctx);

@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HashValue } from '../../src/keyspace/types/hash.js';
+import { rng as makeRng } from '../helpers/rng.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
 
 let server: TestServer;
@@ -143,12 +144,72 @@ describe('hash commands', () => {
     expect(await err(c.call('HRANDFIELD', 'h', '1', 'foo'))).toBe('ERR syntax error');
   });
 
-  it('HSCAN returns everything with cursor 0, MATCH applied', async () => {
+  it('HSCAN of a listpack returns everything with cursor 0, MATCH applied, COUNT ignored', async () => {
     await c.hset('h', 'aa', '1', 'ab', '2', 'b', '3');
     expect(await c.hscan('h', '0')).toEqual(['0', ['aa', '1', 'ab', '2', 'b', '3']]);
     expect(await c.hscan('h', '0', 'MATCH', 'a*', 'COUNT', 1)).toEqual(['0', ['aa', '1', 'ab', '2']]);
     expect(await c.hscan('none', '0')).toEqual(['0', []]);
     expect(await err(c.call('HSCAN', 'h', '0', 'COUNT', '0'))).toBe('ERR syntax error');
+  });
+
+  it('HSCAN walks a hashtable hash with a real cursor', async () => {
+    const pairs: string[] = [];
+    for (let i = 0; i < 600; i++) pairs.push(`f${i}`, `v${i}`);
+    await c.hset('h', ...pairs);
+    expect(await c.object('ENCODING', 'h')).toBe('hashtable');
+    const seen = new Map<string, string>();
+    let cur = '0';
+    let calls = 0;
+    do {
+      const [next, got] = await c.hscan('h', cur, 'COUNT', 25);
+      expect(got.length).toBeLessThanOrEqual(50);
+      for (let i = 0; i < got.length; i += 2) seen.set(got[i], got[i + 1]);
+      cur = next;
+      calls++;
+    } while (cur !== '0');
+    expect(calls).toBe(24);
+    expect(seen.size).toBe(600);
+    for (const [f, v] of seen) expect(v).toBe(`v${f.slice(1)}`);
+    const [, some] = await c.hscan('h', '0', 'MATCH', 'f1?', 'COUNT', 1000);
+    expect(some.length).toBe(20);
+  });
+
+  it('HSCAN returns every field present throughout while the hash grows and shrinks', async () => {
+    const rand = makeRng(5);
+    const pairs: string[] = [];
+    for (let i = 0; i < 300; i++) pairs.push(`s${i}`, 'x', `t${i}`, 'y');
+    await c.hset('g', ...pairs);
+    const seen = new Set<string>();
+    let cur = '0';
+    let extra = 0;
+    let transient = 0;
+    do {
+      const [next, got] = await c.hscan('g', cur, 'COUNT', 9);
+      for (let i = 0; i < got.length; i += 2) seen.add(got[i]);
+      cur = next;
+      const adds: string[] = [];
+      for (let i = Math.floor(rand() * 20); i >= 0; i--) adds.push(`x${extra++}`, 'z');
+      await c.hset('g', ...adds);
+      const n = Math.floor(rand() * 15);
+      if (n > 0) await c.hdel('g', ...Array.from({ length: n }, () => `t${transient++}`));
+    } while (cur !== '0');
+    for (let i = 0; i < 300; i++) expect(seen.has(`s${i}`)).toBe(true);
+  });
+
+  it('HRANDFIELD on a hashtable: distinct picks, all, independent picks', async () => {
+    const pairs: string[] = [];
+    for (let i = 0; i < 600; i++) pairs.push(`f${i}`, `${i}`);
+    await c.hset('h', ...pairs);
+    expect(await c.object('ENCODING', 'h')).toBe('hashtable');
+    for (const n of [5, 300, 599]) {
+      const got = (await c.call('HRANDFIELD', 'h', String(n), 'WITHVALUES')) as string[];
+      expect(got.length).toBe(2 * n);
+      const fields = got.filter((_, i) => i % 2 === 0);
+      expect(new Set(fields).size).toBe(n);
+      for (let i = 0; i < got.length; i += 2) expect(got[i]).toBe(`f${got[i + 1]}`);
+    }
+    expect(((await c.call('HRANDFIELD', 'h', '900')) as string[]).length).toBe(600);
+    expect(((await c.call('HRANDFIELD', 'h', '-900')) as string[]).length).toBe(900);
   });
 
   it('OBJECT ENCODING follows the thresholds, one way', async () => {

@@ -107,7 +107,7 @@ describe('RENAME / RENAMENX / MOVE / COPY', () => {
     expect(await c.get('dst')).toBe('v');
     expect(await c.pttl('dst')).toBeGreaterThan(90000);
     expect(await c.exists('src')).toBe(0);
-    expect(events).toEqual(['g:rename_from:src@0', 'g:rename_to:dst@0']);
+    expect(events).toEqual(['n:new:dst@0', 'g:rename_from:src@0', 'g:rename_to:dst@0']);
     await expect(c.rename('src', 'x')).rejects.toThrow('ERR no such key');
     expect(await c.rename('dst', 'dst')).toBe('OK');
     expect(await c.renamenx('dst', 'dst')).toBe(0);
@@ -133,7 +133,7 @@ describe('RENAME / RENAMENX / MOVE / COPY', () => {
     propagated.length = 0;
     expect(await c.move('m', 3)).toBe(1);
     expect(await c.exists('m')).toBe(0);
-    expect(events).toEqual(['g:move_from:m@0', 'g:move_to:m@3']);
+    expect(events).toEqual(['n:new:m@3', 'g:move_from:m@0', 'g:move_to:m@3']);
     expect(propagated).toEqual(['0:move m 3']);
     const db3 = server.core.keyspace.dbs[3];
     expect(db3.get('m')).toBe('v');

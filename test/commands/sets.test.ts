@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SetValue } from '../../src/keyspace/types/set.js';
+import { rng as makeRng } from '../helpers/rng.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
 
 let server: TestServer;
@@ -225,7 +226,8 @@ describe('random', () => {
     propagated = [];
     const got = await c.spop('s', 2);
     expect(got).toHaveLength(2);
-    expect(propagated).toEqual([['SREM', 's', ...got]]);
+    // one SREM per popped member in MULTI/EXEC, as Redis 7.0's alsoPropagate
+    expect(propagated).toEqual([['MULTI'], ['SREM', 's', got[0]], ['SREM', 's', got[1]], ['EXEC']]);
     expect(await c.scard('s')).toBe(3);
     propagated = [];
     const rest = await c.spop('s', 10);
@@ -241,14 +243,33 @@ describe('random', () => {
     expect(propagated.filter((p) => p[0] !== 'sadd')).toEqual([['DEL', 's']]);
   });
 
-  it('SPOP with a large count pops in SREM batches', async () => {
+  it('SPOP with a large count propagates one SREM per member', async () => {
     const members = Array.from({ length: 3000 }, (_, i) => `m${i}`);
     await c.sadd('big', ...members);
     propagated = [];
     const got = await c.spop('big', 2500);
     expect(new Set(got).size).toBe(2500);
-    expect(propagated.map((p) => p.length - 2)).toEqual([1024, 1024, 452]);
+    expect(propagated).toHaveLength(2502);
+    expect(propagated[0]).toEqual(['MULTI']);
+    expect(propagated[2501]).toEqual(['EXEC']);
+    expect(propagated.slice(1, 2501).map((p) => p[2])).toEqual(got);
     expect(await c.scard('big')).toBe(500);
+    const left = await c.smembers('big');
+    for (const m of left) expect(got).not.toContain(m);
+  });
+
+  it('SPOP inside MULTI nests its SREMs in the one transaction', async () => {
+    await c.sadd('s', 'a', 'b', 'c', 'd', 'e', 'f');
+    propagated = [];
+    const res = await c.multi().spop('s', 2).sadd('s', 'z').exec();
+    const popped = res![0][1] as string[];
+    expect(propagated).toEqual([
+      ['MULTI'],
+      ['SREM', 's', popped[0]],
+      ['SREM', 's', popped[1]],
+      ['sadd', 's', 'z'],
+      ['EXEC'],
+    ]);
   });
 
   it('SRANDMEMBER with positive, negative and no count', async () => {
@@ -269,18 +290,76 @@ describe('random', () => {
   });
 });
 
+describe('random picks are roughly uniform (wide bounds: > 5 sigma)', () => {
+  it('SRANDMEMBER with negative and positive counts, SPOP', async () => {
+    const members = Array.from({ length: 10 }, (_, i) => `m${i}`);
+    await c.sadd('s', ...members);
+    const tally = (xs: string[]) => {
+      const t = new Map<string, number>(members.map((m) => [m, 0]));
+      for (const x of xs) t.set(x, t.get(x)! + 1);
+      return [...t.values()];
+    };
+    for (const n of tally(await c.srandmember('s', -20000))) expect(Math.abs(n - 2000)).toBeLessThan(300);
+    const p = c.pipeline();
+    for (let i = 0; i < 300; i++) p.srandmember('s', 3);
+    const picks = (await p.exec())!.flatMap(([, r]) => r as string[]);
+    for (const n of tally(picks)) expect(Math.abs(n - 90)).toBeLessThan(50);
+    const q = c.pipeline();
+    for (let i = 0; i < 300; i++) q.spop('s', 2).sadd('s', ...members);
+    const popped = (await q.exec())!.filter((_, i) => i % 2 === 0).flatMap(([, r]) => r as string[]);
+    for (const n of tally(popped)) expect(Math.abs(n - 60)).toBeLessThan(40);
+  });
+});
+
 describe('SSCAN', () => {
-  it('returns the whole set with cursor 0, MATCH applied', async () => {
+  it('an intset comes whole with cursor 0 (sorted), MATCH applied, COUNT ignored', async () => {
+    await c.sadd('i', '30', '1', '-2', '10', '11');
+    expect(await c.sscan('i', 0, 'COUNT', 1)).toEqual(['0', ['-2', '1', '10', '11', '30']]);
+    expect(await c.sscan('i', 0, 'MATCH', '1*', 'COUNT', 1)).toEqual(['0', ['1', '10', '11']]);
+  });
+
+  it('a hashtable set is walked with a real cursor, MATCH applied', async () => {
     await c.sadd('s', 'foo', 'bar', 'fab');
     const [cursor, items] = await c.sscan('s', 0);
     expect(cursor).toBe('0');
     expect(sorted(items)).toEqual(['bar', 'fab', 'foo']);
-    expect(sorted((await c.sscan('s', 0, 'MATCH', 'f*', 'COUNT', 1))[1])).toEqual(['fab', 'foo']);
+    const seen: string[] = [];
+    let cur = '0';
+    let calls = 0;
+    do {
+      const [next, got] = await c.sscan('s', cur, 'MATCH', 'f*', 'COUNT', 1);
+      seen.push(...got);
+      cur = next;
+      calls++;
+    } while (cur !== '0');
+    expect(calls).toBe(3);
+    expect(sorted(seen)).toEqual(['fab', 'foo']);
     expect(await c.sscan('none', 0)).toEqual(['0', []]);
     expect(await err(c.sscan('s', 'x'))).toBe('ERR invalid cursor');
     expect(await err(c.sscan('s', 0, 'COUNT', 0))).toBe('ERR syntax error');
     expect(await err(c.sscan('s', 0, 'COUNT', 'x'))).toBe(NOTINT);
     expect(await err(c.call('sscan', 's', '0', 'MATCH'))).toBe('ERR syntax error');
+  });
+
+  it('returns every member present throughout while the set grows and shrinks', async () => {
+    const rand = makeRng(11);
+    const stable = Array.from({ length: 300 }, (_, i) => `s${i}`);
+    await c.sadd('g', ...stable, ...Array.from({ length: 300 }, (_, i) => `t${i}`));
+    const seen = new Set<string>();
+    let cur = '0';
+    let extra = 0;
+    let transient = 0;
+    do {
+      const [next, got] = await c.sscan('g', cur, 'COUNT', 7);
+      for (const m of got) seen.add(m);
+      cur = next;
+      // between calls: add new members and remove some of the transient ones
+      const adds = Array.from({ length: 1 + Math.floor(rand() * 20) }, () => `x${extra++}`);
+      await c.sadd('g', ...adds);
+      const rems = Array.from({ length: Math.floor(rand() * 15) }, () => `t${transient++}`);
+      if (rems.length > 0) await c.srem('g', ...rems);
+    } while (cur !== '0');
+    for (const m of stable) expect(seen.has(m)).toBe(true);
   });
 });
 

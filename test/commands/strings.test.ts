@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type ServerHandle } from '../../src/index.js';
 import type { CollectionValue } from '../../src/keyspace/value.js';
 import { ManualClock } from '../../src/util/clock.js';

@@ -9,7 +9,7 @@ import { ManualClock } from '../../src/util/clock.js';
 
 function makeEnv(clock = new ManualClock(1_000_000)): DbEnv & { clock: ManualClock; expiredKeys: string[] } {
   const expiredKeys: string[] = [];
-  return { clock, deleteExpired: true, expired: (_db, key) => expiredKeys.push(key), expiredKeys };
+  return { clock, deleteExpired: true, expired: (_db, key) => expiredKeys.push(key), added: () => {}, expiredKeys };
 }
 
 function fullScan(db: Db, count = 10, between?: () => void): string[] {

@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Err } from '../../src/protocol/errors.js';
-import { RequestReader, type FeedResult } from '../../src/protocol/request-reader.js';
+import { RequestReader } from '../../src/protocol/request-reader.js';
 
 const MB = 1024 * 1024;
 

@@ -1,20 +1,23 @@
 /**
- * The hash value: a Map of latin1 field -> value. Redis 7.0 keeps a small hash as a listpack
+ * The hash value: a DenseMap of latin1 field -> value (O(1) get/set/delete, O(1) uniform random
+ * field, a SCAN cursor with Redis's guarantee). Redis 7.0 keeps a small hash as a listpack
  * (insertion order) while it has at most hash-max-listpack-entries fields and every field and
  * value is at most hash-max-listpack-value bytes, and as a hashtable otherwise (one way). The
- * commands compute the flag on writes (the value has no access to config); Map insertion order
- * mirrors the listpack's order, so small hashes reply byte for byte alike.
+ * commands compute the flag on writes (the value has no access to config). While listpack, a
+ * delete shifts (keepOrder) so slot order mirrors the listpack's order and small hashes reply
+ * byte for byte alike; once hashtable, deletes swap-remove in O(1) (Redis's order is random).
  */
 import type { CollectionValue } from '../value.js';
+import { DenseMap } from './dense-map.js';
 
 export class HashValue implements CollectionValue {
   readonly type = 'hash' as const;
-  readonly fields: Map<string, string>;
+  readonly dict = new DenseMap<string>();
   /** True while Redis would keep this hash as a listpack. */
   listpack = true;
 
   constructor(fields?: Iterable<[string, string]>) {
-    this.fields = new Map(fields);
+    if (fields !== undefined) for (const [f, v] of fields) this.dict.set(f, v);
   }
 
   get encoding(): string {
@@ -22,32 +25,42 @@ export class HashValue implements CollectionValue {
   }
 
   get size(): number {
-    return this.fields.size;
+    return this.dict.size;
   }
 
   get(f: string): string | undefined {
-    return this.fields.get(f);
+    return this.dict.get(f);
   }
 
   has(f: string): boolean {
-    return this.fields.has(f);
+    return this.dict.has(f);
   }
 
-  /** Sets a field; true when it was new. */
+  /** Sets a field (an existing field keeps its place); true when it was new. */
   set(f: string, v: string): boolean {
-    const before = this.fields.size;
-    this.fields.set(f, v);
-    return this.fields.size !== before;
+    return this.dict.set(f, v);
   }
 
   remove(f: string): boolean {
-    return this.fields.delete(f);
+    return this.dict.delete(f, this.listpack);
+  }
+
+  fields(): IterableIterator<string> {
+    return this.dict.keys();
+  }
+
+  values(): IterableIterator<string> {
+    return this.dict.values();
+  }
+
+  entries(): IterableIterator<[string, string]> {
+    return this.dict.entries();
   }
 
   /** Re-evaluates the encoding after a write (listpack -> hashtable only). */
   updateEncoding(maxEntries: number, maxValue: number, written: readonly string[]): void {
     if (!this.listpack) return;
-    if (this.fields.size > maxEntries) {
+    if (this.dict.size > maxEntries) {
       this.listpack = false;
       return;
     }
@@ -60,19 +73,19 @@ export class HashValue implements CollectionValue {
   }
 
   clone(): HashValue {
-    const c = new HashValue(this.fields);
+    const c = new HashValue(this.dict.entries());
     c.listpack = this.listpack;
     return c;
   }
 
   memoryUsage(samples: number): number {
+    const size = this.dict.size;
+    const n = Math.min(samples, size);
     let bytes = 0;
-    let n = 0;
-    for (const [f, v] of this.fields) {
-      if (n++ >= samples) break;
-      bytes += f.length + v.length + (this.listpack ? 4 : 48);
+    for (let i = 0; i < n; i++) {
+      bytes += this.dict.keyAt(i).length + this.dict.valueAt(i).length + (this.listpack ? 4 : 48);
     }
     const avg = n === 0 ? 0 : bytes / n;
-    return Math.round(16 + (this.listpack ? 8 : 48) + this.fields.size * (avg + (this.listpack ? 0 : 8)));
+    return Math.round(16 + (this.listpack ? 8 : 48) + size * (avg + (this.listpack ? 0 : 8)));
   }
 }
