@@ -1,12 +1,13 @@
 /**
  * DEBUG: refused unless enable-debug-command allows it (yes, or local for loopback and unix
  * socket clients), as Redis 7.0's protected commands. Subcommands: SLEEP, SET-ACTIVE-EXPIRE,
- * OBJECT, HELP. RELOAD and DIGEST arrive with persistence; until then they get Redis's
- * unknown-subcommand answer.
+ * OBJECT, DIGEST, DIGEST-VALUE (keyspace/digest.ts), HELP. RELOAD arrives with persistence;
+ * until then it gets Redis's unknown-subcommand answer.
  */
 import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
 import type { Value } from '../keyspace/value.js';
+import { datasetDigest, valueDigest } from '../keyspace/digest.js';
 import { hashKey } from '../keyspace/key-hash.js';
 import { isStrictInt } from './args.js';
 import type { CommandContext } from './context.js';
@@ -14,6 +15,10 @@ import { helpReply } from './server.js';
 import { type CommandSpec, defineCommand } from './table.js';
 
 const DEBUG_HELP = [
+  'DIGEST',
+  '    Output a hex signature representing the current DB content.',
+  'DIGEST-VALUE <key> [<key> ...]',
+  '    Output a hex signature of the values of all the specified keys.',
   'OBJECT <key>',
   '    Show low level info about `key` and associated value.',
   'SET-ACTIVE-EXPIRE <0|1>',
@@ -106,6 +111,13 @@ export const debug = defineCommand({
     if (sub === 'set-active-expire' && n === 2) {
       ctx.server.admin.setActiveExpire(Math.trunc(atof(args[1])) !== 0);
       return Reply.ok();
+    }
+    if (sub === 'digest' && n === 1) {
+      return Reply.simple(datasetDigest(ctx.server.keyspace.dbs).toString('hex'));
+    }
+    if (sub === 'digest-value') {
+      // no lazy expiry: a debug command works on logically expired keys, as Redis's dictFind
+      return args.slice(1).map((key) => Reply.simple(valueDigest(ctx.db, key).toString('hex')));
     }
     if (sub === 'object' && n === 2) {
       // no expiry check and no access-time update, as Redis's dictFind
