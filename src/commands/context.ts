@@ -6,6 +6,7 @@
  */
 import type { Db } from '../keyspace/db.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
+import type { Value } from '../keyspace/value.js';
 import { NoReply, type Reply } from '../protocol/reply.js';
 import type { Clock } from '../util/clock.js';
 import type { CommandSpec } from './table.js';
@@ -91,6 +92,16 @@ export interface ServerOps {
   readonly redisVersion: string;
   /** Blocked clients (BLPOP and friends). */
   readonly blocking: BlockingOps;
+  /** DUMP / RESTORE payloads in Redis's format (persistence/ implements it). */
+  readonly dumpCodec: DumpCodec;
+}
+
+/** The DUMP payload codec as commands see it. */
+export interface DumpCodec {
+  /** The DUMP payload of a value: RDB object type and payload, RDB version, CRC64. */
+  dump(value: Value): Buffer;
+  /** Decodes a RESTORE payload; 'checksum' when the footer is wrong, 'format' when the value is corrupt. */
+  restore(payload: Buffer): { ok: true; value: Value } | { ok: false; reason: 'checksum' | 'format'; detail: string };
 }
 
 /**

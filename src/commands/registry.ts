@@ -10,6 +10,7 @@ import { hashCommands } from './hashes.js';
 import { connectionCommands } from './connection.js';
 import { counterCommands } from './counters.js';
 import { debugCommands } from './debug.js';
+import { dumpCommands } from './dump.js';
 import { expireCommands } from './expire.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
@@ -50,6 +51,7 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   sortCommands,
   zsetAlgebraCommands,
   zsetCommands,
+  dumpCommands,
 ];
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

@@ -185,4 +185,10 @@ export const Err = {
   atLeastOneInputKey: (cmd: string) => `ERR at least 1 input key is needed for '${cmd}' command`,
   // --- SORT (sort.ts) ---
   sortNotDouble: "ERR One or more scores can't be converted into double",
+  // --- DUMP / RESTORE (dump.ts) ---
+  dumpPayload: 'ERR DUMP payload version or checksum are wrong',
+  badDataFormat: 'ERR Bad data format',
+  restoreInvalidTtl: 'ERR Invalid TTL value, must be >= 0',
+  restoreInvalidIdletime: 'ERR Invalid IDLETIME value, must be >= 0',
+  restoreInvalidFreq: 'ERR Invalid FREQ value, must be >= 0 and <= 255',
 } as const;

@@ -12,6 +12,8 @@ import { Dispatcher } from '../exec/dispatch.js';
 import { Propagator } from '../exec/propagator.js';
 import type { Db } from '../keyspace/db.js';
 import { Keyspace } from '../keyspace/keyspace.js';
+import { createDumpPayload, decodeDumpPayload } from '../persistence/dump-payload.js';
+import { rdbValueOptionsFrom } from '../persistence/rdb-values.js';
 import type { Reply } from '../protocol/reply.js';
 import type { ReaderLimits } from '../protocol/request-reader.js';
 import type { Clock } from '../util/clock.js';
@@ -116,6 +118,10 @@ export class ServerCore {
       executor: this.dispatcher,
       redisVersion: REDIS_VERSION,
       blocking: this.blocking,
+      dumpCodec: {
+        dump: (value) => createDumpPayload(value, rdbValueOptionsFrom(core.configService)),
+        restore: (payload) => decodeDumpPayload(payload, rdbValueOptionsFrom(core.configService)),
+      },
       notify: (cls, event, key, dbIndex) => core.notifier.notify(cls, event, key, dbIndex),
     };
     this.configService.applyAll();

@@ -1,0 +1,287 @@
+/**
+ * Reading one value as Redis 7.0's rdbLoadObject does, for every value type Redis 7.0 and 7.2 write:
+ * strings; lists as linked lists, ziplists, quicklist 1 and 2 (plain and packed nodes); sets plain, intset
+ * and 7.2's listpack; zsets with string or binary doubles, ziplist and listpack; hashes plain, zipmap, ziplist
+ * and listpack. The encoding flags end where Redis leaves them after loading, and Redis's load-time checks
+ * apply (empty keys, duplicates, odd pair counts, NaN scores, every blob deep-validated), each failure an
+ * RdbFormatError naming the offset. Streams and modules are refused with RdbUnsupportedTypeError.
+ */
+import { HashValue } from '../keyspace/types/hash.js';
+import { ListValue } from '../keyspace/types/list.js';
+import { isInt64, SetValue } from '../keyspace/types/set.js';
+import { ZSetValue } from '../keyspace/types/zset.js';
+import type { Value } from '../keyspace/value.js';
+import { strtodStrict } from '../util/strtod.js';
+import { decodeIntset } from './intset.js';
+import { decodeListpack } from './listpack.js';
+import { CorruptPackedError, type PackedEntry } from './packed.js';
+import type { RdbReader } from './rdb-primitives.js';
+import {
+  QUICKLIST_NODE_CONTAINER_PACKED,
+  QUICKLIST_NODE_CONTAINER_PLAIN,
+  RDB_TYPE_HASH,
+  RDB_TYPE_HASH_LISTPACK,
+  RDB_TYPE_HASH_ZIPLIST,
+  RDB_TYPE_HASH_ZIPMAP,
+  RDB_TYPE_LIST,
+  RDB_TYPE_LIST_QUICKLIST,
+  RDB_TYPE_LIST_QUICKLIST_2,
+  RDB_TYPE_LIST_ZIPLIST,
+  RDB_TYPE_MODULE_2,
+  RDB_TYPE_MODULE_PRE_GA,
+  RDB_TYPE_SET,
+  RDB_TYPE_SET_INTSET,
+  RDB_TYPE_SET_LISTPACK,
+  RDB_TYPE_STREAM_LISTPACKS,
+  RDB_TYPE_STREAM_LISTPACKS_2,
+  RDB_TYPE_STREAM_LISTPACKS_3,
+  RDB_TYPE_STRING,
+  RDB_TYPE_ZSET,
+  RDB_TYPE_ZSET_2,
+  RDB_TYPE_ZSET_LISTPACK,
+  RDB_TYPE_ZSET_ZIPLIST,
+  RdbEmptyKeyError,
+  RdbUnsupportedTypeError,
+  type RdbValueOptions,
+} from './rdb-value-types.js';
+import { decodeZiplist } from './ziplist.js';
+import { decodeZipmap } from './zipmap.js';
+
+/** A compact-encoding blob (listpack, ziplist, intset, zipmap) as a string, remembering where it started. */
+function readBlob(r: RdbReader): { blob: Buffer; at: number } {
+  const at = r.pos;
+  return { blob: r.string(), at };
+}
+
+/** Runs a blob decoder, turning its corruption error into an RdbFormatError at the blob's offset. */
+function decodeAt<T>(r: RdbReader, at: number, what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (e) {
+    if (e instanceof CorruptPackedError) r.fail(`${what} integrity check failed (${e.message})`, at);
+    throw e;
+  }
+}
+
+const entryText = (e: PackedEntry): string => (typeof e === 'number' || typeof e === 'bigint' ? String(e) : e.latin1Slice());
+
+function emptyKey(r: RdbReader, at: number): never {
+  throw new RdbEmptyKeyError(r.base + at, 'empty keys are not allowed');
+}
+
+/**
+ * rdbLoadObject: reads the payload of a value whose object type byte (already read) is `type`, starting at
+ * the reader's position.
+ */
+export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Value {
+  const at = r.pos;
+  switch (type) {
+    case RDB_TYPE_STRING:
+      return r.stringLatin1();
+    case RDB_TYPE_LIST:
+      return readLinkedList(r, at);
+    case RDB_TYPE_LIST_ZIPLIST: {
+      const { blob, at: bat } = readBlob(r);
+      const entries = decodeAt(r, bat, 'list ziplist', () => decodeZiplist(blob));
+      if (entries.length === 0) emptyKey(r, at);
+      const list = new ListValue(entries.length);
+      for (const e of entries) list.pushTail(entryText(e));
+      return list;
+    }
+    case RDB_TYPE_LIST_QUICKLIST:
+    case RDB_TYPE_LIST_QUICKLIST_2:
+      return readQuicklist(r, type, at);
+    case RDB_TYPE_SET:
+      return readPlainSet(r, at, opts);
+    case RDB_TYPE_SET_INTSET: {
+      const { blob, at: bat } = readBlob(r);
+      const members = decodeAt(r, bat, 'intset', () => decodeIntset(blob));
+      if (members.length === 0) r.fail('intset integrity check failed (empty intset)', bat);
+      const set = new SetValue(members.map(String));
+      set.intset = set.size <= opts.setMaxIntsetEntries;
+      return set;
+    }
+    case RDB_TYPE_SET_LISTPACK: {
+      const { blob, at: bat } = readBlob(r);
+      const entries = decodeAt(r, bat, 'set listpack', () => decodeListpack(blob));
+      if (entries.length === 0) emptyKey(r, at);
+      const set = new SetValue();
+      for (const e of entries) {
+        if (!set.add(entryText(e))) r.fail('set listpack integrity check failed (duplicate members)', bat);
+      }
+      set.updateEncoding(opts.setMaxIntsetEntries);
+      return set;
+    }
+    case RDB_TYPE_ZSET:
+    case RDB_TYPE_ZSET_2:
+      return readPlainZset(r, type, at, opts);
+    case RDB_TYPE_ZSET_ZIPLIST:
+    case RDB_TYPE_ZSET_LISTPACK: {
+      const { blob, at: bat } = readBlob(r);
+      const what = type === RDB_TYPE_ZSET_ZIPLIST ? 'zset ziplist' : 'zset listpack';
+      const entries = decodeAt(r, bat, what, () => (type === RDB_TYPE_ZSET_ZIPLIST ? decodeZiplist(blob) : decodeListpack(blob)));
+      if (entries.length % 2 !== 0) r.fail(`${what} integrity check failed (odd number of entries)`, bat);
+      if (entries.length === 0) emptyKey(r, at);
+      const zset = new ZSetValue();
+      for (let i = 0; i < entries.length; i += 2) {
+        const member = entryText(entries[i]);
+        const score = packedScore(entries[i + 1]);
+        if (score === null) r.fail(`${what} integrity check failed (invalid score)`, bat);
+        if (zset.score(member) !== undefined) r.fail(`${what} integrity check failed (duplicate members)`, bat);
+        zset.set(member, score);
+      }
+      if (zset.size > opts.zsetMaxListpackEntries) zset.listpack = false;
+      return zset;
+    }
+    case RDB_TYPE_HASH:
+      return readPlainHash(r, at, opts);
+    case RDB_TYPE_HASH_ZIPMAP: {
+      const { blob, at: bat } = readBlob(r);
+      const flat = decodeAt(r, bat, 'zipmap', () => decodeZipmap(blob));
+      const hash = new HashValue();
+      let maxlen = 0;
+      for (let i = 0; i < flat.length; i += 2) {
+        maxlen = Math.max(maxlen, flat[i].length, flat[i + 1].length);
+        if (!hash.set(flat[i].latin1Slice(), flat[i + 1].latin1Slice())) {
+          r.fail('zipmap integrity check failed (duplicate fields)', bat);
+        }
+      }
+      hash.listpack = hash.size <= opts.hashMaxListpackEntries && maxlen <= opts.hashMaxListpackValue;
+      return hash;
+    }
+    case RDB_TYPE_HASH_ZIPLIST:
+    case RDB_TYPE_HASH_LISTPACK: {
+      const { blob, at: bat } = readBlob(r);
+      const what = type === RDB_TYPE_HASH_ZIPLIST ? 'hash ziplist' : 'hash listpack';
+      const entries = decodeAt(r, bat, what, () => (type === RDB_TYPE_HASH_ZIPLIST ? decodeZiplist(blob) : decodeListpack(blob)));
+      if (entries.length % 2 !== 0) r.fail(`${what} integrity check failed (odd number of entries)`, bat);
+      if (entries.length === 0) emptyKey(r, at);
+      const hash = new HashValue();
+      for (let i = 0; i < entries.length; i += 2) {
+        if (!hash.set(entryText(entries[i]), entryText(entries[i + 1]))) {
+          r.fail(`${what} integrity check failed (duplicate fields)`, bat);
+        }
+      }
+      hash.listpack = hash.size <= opts.hashMaxListpackEntries;
+      return hash;
+    }
+    case RDB_TYPE_STREAM_LISTPACKS:
+    case RDB_TYPE_STREAM_LISTPACKS_2:
+    case RDB_TYPE_STREAM_LISTPACKS_3:
+      throw new RdbUnsupportedTypeError(r.base + at - 1, `stream (RDB type ${type})`);
+    case RDB_TYPE_MODULE_PRE_GA:
+    case RDB_TYPE_MODULE_2:
+      throw new RdbUnsupportedTypeError(r.base + at - 1, `module (RDB type ${type})`);
+    default:
+      if (type >= 22 && type <= 25) throw new RdbUnsupportedTypeError(r.base + at - 1, `hash with field expiry (RDB type ${type}, Redis 7.4)`);
+      r.fail(`unknown object type ${type}`, at - 1);
+  }
+}
+
+/** A listpack/ziplist zset score: an integer entry, or a string strtod accepts (not NaN). */
+function packedScore(e: PackedEntry): number | null {
+  if (typeof e === 'number') return e;
+  if (typeof e === 'bigint') return Number(e);
+  const s = e.latin1Slice();
+  const v = strtodStrict(s);
+  if (v !== null) return v;
+  return null;
+}
+
+function readLinkedList(r: RdbReader, at: number): ListValue {
+  const n = r.length();
+  if (n === 0) emptyKey(r, at);
+  const list = new ListValue(Math.min(n, 1024));
+  for (let i = 0; i < n; i++) list.pushTail(r.stringLatin1());
+  return list;
+}
+
+function readQuicklist(r: RdbReader, type: number, at: number): ListValue {
+  const nodes = r.length();
+  if (nodes === 0) emptyKey(r, at);
+  const list = new ListValue();
+  for (let k = 0; k < nodes; k++) {
+    let container = QUICKLIST_NODE_CONTAINER_PACKED;
+    if (type === RDB_TYPE_LIST_QUICKLIST_2) {
+      const cat = r.pos;
+      container = r.length();
+      if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
+        r.fail(`quicklist integrity check failed (node container ${container})`, cat);
+      }
+    }
+    const { blob, at: bat } = readBlob(r);
+    if (blob.length === 0) r.fail('quicklist integrity check failed (empty node)', bat);
+    if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
+      list.pushTail(blob.latin1Slice());
+      continue;
+    }
+    // empty packed nodes are skipped silently, as Redis does
+    const entries =
+      type === RDB_TYPE_LIST_QUICKLIST_2
+        ? decodeAt(r, bat, 'listpack', () => decodeListpack(blob))
+        : decodeAt(r, bat, 'ziplist', () => decodeZiplist(blob));
+    for (const e of entries) list.pushTail(entryText(e));
+  }
+  if (list.length === 0) emptyKey(r, at);
+  return list;
+}
+
+function readPlainSet(r: RdbReader, at: number, opts: RdbValueOptions): SetValue {
+  const n = r.length();
+  if (n === 0) emptyKey(r, at);
+  const set = new SetValue();
+  // too many entries for an intset: a hashtable from the start (max_entries capped at 2^30 as Redis does)
+  set.intset = n <= Math.min(opts.setMaxIntsetEntries, 2 ** 30);
+  for (let i = 0; i < n; i++) {
+    const mat = r.pos;
+    const m = r.stringLatin1();
+    if (set.intset && !isInt64(m)) set.intset = false;
+    if (!set.add(m)) r.fail('duplicate set members detected', mat);
+  }
+  return set;
+}
+
+function readPlainZset(r: RdbReader, type: number, at: number, opts: RdbValueOptions): ZSetValue {
+  const n = r.length();
+  if (n === 0) emptyKey(r, at);
+  const zset = new ZSetValue();
+  zset.listpack = false;
+  let sawNegZero = false;
+  for (let i = 0; i < n; i++) {
+    const mat = r.pos;
+    const m = r.stringLatin1();
+    const score = type === RDB_TYPE_ZSET_2 ? r.binaryDouble() : r.doubleString();
+    if (Number.isNaN(score)) r.fail('zset with NAN score detected', mat);
+    if (Object.is(score, -0)) sawNegZero = true;
+    if (!zset.set(m, score)) r.fail('duplicate zset fields detected', mat);
+  }
+  // converted after loading, since the elements are not stored in order
+  zset.convertToListpackIfSmall(opts.zsetMaxListpackEntries, opts.zsetMaxListpackValue);
+  if (zset.listpack && sawNegZero) {
+    // a listpack holds an integral score as an integer: -0 becomes 0 (zzlInsertAt)
+    for (const [m, s] of [...zset.entries()]) {
+      if (Object.is(s, -0)) {
+        zset.remove(m);
+        zset.set(m, 0);
+      }
+    }
+  }
+  return zset;
+}
+
+function readPlainHash(r: RdbReader, at: number, opts: RdbValueOptions): HashValue {
+  const n = r.length();
+  if (n === 0) emptyKey(r, at);
+  const hash = new HashValue();
+  hash.listpack = n <= opts.hashMaxListpackEntries;
+  for (let i = 0; i < n; i++) {
+    const fat = r.pos;
+    const f = r.stringLatin1();
+    const v = r.stringLatin1();
+    if (hash.listpack && (f.length > opts.hashMaxListpackValue || v.length > opts.hashMaxListpackValue)) hash.listpack = false;
+    if (!hash.set(f, v)) r.fail('duplicate hash fields detected', fat);
+  }
+  return hash;
+}
+
+/** Bytes one element takes in a listpack: encoding + data + backlen (lpEncodeGetType + lpEncodeBacklen). */

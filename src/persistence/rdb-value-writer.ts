@@ -1,0 +1,227 @@
+/**
+ * Writing one value as Redis 7.0's rdbSaveObjectType + rdbSaveObject do, byte for byte: strings with their
+ * int/LZF encodings, lists as quicklist 2 with the nodes Redis's pushes would have formed (and inner nodes
+ * LZF-compressed under list-compress-depth), intsets, listpack hashes and zsets, and the hashtable and
+ * skiplist forms. Used by DUMP and the RDB file encoder.
+ */
+import type { HashValue } from '../keyspace/types/hash.js';
+import type { ListValue } from '../keyspace/types/list.js';
+import type { SetValue } from '../keyspace/types/set.js';
+import type { ZSetValue } from '../keyspace/types/zset.js';
+import type { Value } from '../keyspace/value.js';
+import { formatG17 } from '../util/format-double.js';
+import { encodeIntset } from './intset.js';
+import { encodeListpack } from './listpack.js';
+import { lzfCompress } from './lzf.js';
+import { type PackedInput, parseStrictInt64Latin1 } from './packed.js';
+import { RDB_ENC_LZF, type RdbWriter } from './rdb-primitives.js';
+import {
+  QUICKLIST_NODE_CONTAINER_PACKED,
+  QUICKLIST_NODE_CONTAINER_PLAIN,
+  RDB_TYPE_HASH,
+  RDB_TYPE_HASH_LISTPACK,
+  RDB_TYPE_LIST_QUICKLIST_2,
+  RDB_TYPE_SET,
+  RDB_TYPE_SET_INTSET,
+  RDB_TYPE_STRING,
+  RDB_TYPE_ZSET_2,
+  RDB_TYPE_ZSET_LISTPACK,
+  type RdbValueOptions,
+} from './rdb-value-types.js';
+
+/** quicklist.c: elements of at least this many bytes get a plain node of their own. */
+const PACKED_THRESHOLD = 1 << 30;
+/** quicklist.c: optimization_level, the node size limits for fill -1 .. -5. */
+const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];
+const SIZE_SAFETY_LIMIT = 8192;
+/** quicklist.c: _quicklistNodeAllowInsert over-estimates an entry's listpack overhead as 8 bytes. */
+const SIZE_ESTIMATE_OVERHEAD = 8;
+/** quicklist.c: nodes smaller than this are never compressed; compression must save more than 8 bytes. */
+const MIN_COMPRESS_BYTES = 48;
+const MIN_COMPRESS_IMPROVE = 8;
+const LP_EMPTY_BYTES = 7;
+
+/** rdbSaveObjectType + rdbSaveObject for one value. */
+export function writeValue(w: RdbWriter, value: Value, opts: RdbValueOptions): void {
+  if (typeof value === 'string') {
+    w.u8(RDB_TYPE_STRING);
+    w.string(value, opts.compress);
+    return;
+  }
+  switch (value.type) {
+    case 'list':
+      writeList(w, value as ListValue, opts);
+      return;
+    case 'set':
+      writeSet(w, value as SetValue, opts);
+      return;
+    case 'hash':
+      writeHash(w, value as HashValue, opts);
+      return;
+    case 'zset':
+      writeZset(w, value as ZSetValue, opts);
+      return;
+    default:
+      throw new Error(`rdb: cannot serialize a value of type ${value.type}`);
+  }
+}
+
+/** A quicklist node as pushes at the tail leave it: elements [start, end), packed or plain. */
+interface NodeSpan {
+  start: number;
+  end: number;
+  plain: boolean;
+}
+
+/** _quicklistNodeAllowInsert (Redis 7.0.15): may an element of sz bytes join a node of nodeSz bytes? */
+function allowInsert(nodeSz: number, nodeCount: number, fill: number, sz: number): boolean {
+  const newSz = nodeSz + sz + SIZE_ESTIMATE_OVERHEAD;
+  if (fill < 0) return newSz <= OPTIMIZATION_LEVEL[Math.min(-fill, OPTIMIZATION_LEVEL.length) - 1];
+  if (newSz > SIZE_SAFETY_LIMIT) return false;
+  return nodeCount < fill;
+}
+
+/** The nodes Redis's quicklist would have after RPUSHing the list's elements one by one. */
+export function quicklistNodes(list: ListValue, fill: number): NodeSpan[] {
+  const out: NodeSpan[] = [];
+  let start = 0;
+  let nodeSz = 0;
+  let count = 0;
+  const n = list.length;
+  for (let i = 0; i < n; i++) {
+    const e = list.at(i);
+    const sz = e.length;
+    if (sz >= PACKED_THRESHOLD) {
+      if (i > start) out.push({ start, end: i, plain: false });
+      out.push({ start: i, end: i + 1, plain: true });
+      start = i + 1;
+      count = 0;
+      continue;
+    }
+    if (count > 0 && allowInsert(nodeSz, count, fill, sz)) {
+      nodeSz += lpEntrySize(e);
+      count++;
+      continue;
+    }
+    if (i > start) out.push({ start, end: i, plain: false });
+    start = i;
+    nodeSz = LP_EMPTY_BYTES + lpEntrySize(e);
+    count = 1;
+  }
+  if (n > start) out.push({ start, end: n, plain: false });
+  return out;
+}
+
+function writeList(w: RdbWriter, list: ListValue, opts: RdbValueOptions): void {
+  w.u8(RDB_TYPE_LIST_QUICKLIST_2);
+  const fill = Math.max(-5, opts.listMaxListpackSize);
+  const nodes = quicklistNodes(list, fill);
+  w.length(nodes.length);
+  const depth = opts.listCompressDepth;
+  for (let k = 0; k < nodes.length; k++) {
+    const node = nodes[k];
+    if (node.plain) {
+      w.length(QUICKLIST_NODE_CONTAINER_PLAIN);
+      w.string(list.at(node.start), opts.compress);
+      continue;
+    }
+    w.length(QUICKLIST_NODE_CONTAINER_PACKED);
+    const entries: string[] = new Array<string>(node.end - node.start);
+    for (let i = node.start; i < node.end; i++) entries[i - node.start] = list.at(i);
+    const lp = encodeListpack(entries);
+    // with list-compress-depth, the inner nodes are held LZF-compressed and saved as they are held
+    if (depth > 0 && k >= depth && k < nodes.length - depth && lp.length >= MIN_COMPRESS_BYTES) {
+      const c = lzfCompress(lp, lp.length);
+      if (c !== null && c.length + MIN_COMPRESS_IMPROVE < lp.length) {
+        w.u8(0xc0 | RDB_ENC_LZF);
+        w.length(c.length);
+        w.length(lp.length);
+        w.bytes(c);
+        continue;
+      }
+    }
+    w.string(lp, opts.compress);
+  }
+}
+
+function writeSet(w: RdbWriter, set: SetValue, opts: RdbValueOptions): void {
+  if (set.intset) {
+    const ints: Array<number | bigint> = [];
+    for (const m of set.members()) {
+      const v = parseStrictInt64Latin1(m);
+      if (v === null) break; // a set flagged intset by mistake (built without updateEncoding): write it plain
+      ints.push(v);
+    }
+    if (ints.length === set.size) {
+      w.u8(RDB_TYPE_SET_INTSET);
+      w.string(encodeIntset(ints), opts.compress);
+      return;
+    }
+  }
+  w.u8(RDB_TYPE_SET);
+  w.length(set.size);
+  for (const m of set.members()) w.string(m, opts.compress);
+}
+
+function writeHash(w: RdbWriter, hash: HashValue, opts: RdbValueOptions): void {
+  if (hash.listpack) {
+    const flat: string[] = [];
+    for (const [f, v] of hash.entries()) flat.push(f, v);
+    w.u8(RDB_TYPE_HASH_LISTPACK);
+    w.string(encodeListpack(flat), opts.compress);
+    return;
+  }
+  w.u8(RDB_TYPE_HASH);
+  w.length(hash.size);
+  for (const [f, v] of hash.entries()) {
+    w.string(f, opts.compress);
+    w.string(v, opts.compress);
+  }
+}
+
+/** double2ll: integral doubles within +-2^62 go into a listpack as integers. */
+function isLong(d: number): boolean {
+  return Number.isInteger(d) && d >= -4611686018427387904 && d <= 4611686018427387904;
+}
+
+function writeZset(w: RdbWriter, zset: ZSetValue, opts: RdbValueOptions): void {
+  if (zset.listpack) {
+    // zzlInsertAt: the member, then the score as an integer when integral, else as d2string's %.17g
+    const flat: PackedInput[] = [];
+    for (const [m, s] of zset.entries()) {
+      flat.push(m);
+      flat.push(isLong(s) ? (Number.isSafeInteger(s) ? s : BigInt(s)) : Buffer.from(formatG17(s), 'latin1'));
+    }
+    w.u8(RDB_TYPE_ZSET_LISTPACK);
+    w.string(encodeListpack(flat), opts.compress);
+    return;
+  }
+  // rdbSaveObject walks the skiplist from the tail, so a load inserts at the head cheaply
+  w.u8(RDB_TYPE_ZSET_2);
+  w.length(zset.size);
+  for (let x = zset.zsl.tail; x !== null; x = x.backward) {
+    w.string(x.member, opts.compress);
+    w.binaryDouble(x.score);
+  }
+}
+
+function lpEntrySize(v: string): number {
+  let enc: number;
+  const iv = v.length <= 20 ? parseStrictInt64Latin1(v) : null;
+  if (typeof iv === 'bigint') {
+    enc = 9;
+  } else if (iv !== null) {
+    const x = iv;
+    if (x >= 0 && x <= 127) enc = 1;
+    else if (x >= -4096 && x <= 4095) enc = 2;
+    else if (x >= -32768 && x <= 32767) enc = 3;
+    else if (x >= -8388608 && x <= 8388607) enc = 4;
+    else if (x >= -2147483648 && x <= 2147483647) enc = 5;
+    else enc = 9;
+  } else {
+    const len = v.length;
+    enc = len < 64 ? 1 + len : len < 4096 ? 2 + len : 5 + len;
+  }
+  const back = enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5;
+  return enc + back;
+}
