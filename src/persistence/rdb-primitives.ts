@@ -7,7 +7,7 @@
  * Every read failure throws RdbFormatError naming the byte offset where the failing item starts.
  */
 import { lzfCompress, lzfDecompress, LzfError } from './lzf.js';
-import { parseStrictInt64 } from './packed.js';
+import { parseStrictInt64, parseStrictInt64Latin1 } from './packed.js';
 
 // --- Constants (rdb.h) ---
 
@@ -439,6 +439,11 @@ export class RdbWriter {
    * that saves at least 4 bytes (rdbSaveLzfStringObject's output limit of len - 4); otherwise length + bytes.
    */
   string(s: Buffer | string, compress: boolean): this {
+    // a latin1 JS string that will not be compressed here is written straight into the buffer (the
+    // snapshot's hot path: no intermediate Buffer per key and value)
+    if (typeof s === 'string' && !(compress && s.length > RDB_LZF_MIN_LEN && !this.deferCompression)) {
+      return this.latin1String(s, compress);
+    }
     const b = typeof s === 'string' ? Buffer.from(s, 'latin1') : s;
     const len = b.length;
     if (len <= RDB_INT_ENC_MAX_LEN && len > 0) {
@@ -462,6 +467,25 @@ export class RdbWriter {
     }
     this.length(len);
     return this.bytes(b);
+  }
+
+  /** string() for a latin1 JS string when no inline compression applies; the same bytes. */
+  private latin1String(s: string, compress: boolean): this {
+    const len = s.length;
+    if (len <= RDB_INT_ENC_MAX_LEN && len > 0) {
+      const c0 = s.charCodeAt(0);
+      if (c0 === 0x2d || (c0 >= 0x30 && c0 <= 0x39)) {
+        const v = parseStrictInt64Latin1(s);
+        if (typeof v === 'number' && this.encodedInteger(v)) return this;
+      }
+    }
+    const prefixStart = this.len;
+    this.length(len);
+    if (compress && len > RDB_LZF_MIN_LEN) this.spans.push(prefixStart, this.len, len);
+    this.reserve(len);
+    this.buf.latin1Write(s, this.len, len);
+    this.len += len;
+    return this;
   }
 
   /** rdbSaveLongLongAsStringObject: int8/16/32 encoding when it fits, else the decimal text. */

@@ -1,0 +1,480 @@
+/**
+ * Point-in-time snapshot of the whole keyspace without fork: the walker behind BGSAVE, and later the source
+ * of a replication full resync and of an AOF rewrite. It owns WHAT is emitted and WHEN; how entries become
+ * bytes (RDB opcodes, values) and where the bytes go (file worker, socket) belong to the SnapshotSink.
+ *
+ * start() fixes the instant: it records, for every db, the page objects and expiry map as they are now, and
+ * attaches itself as every db's PageObserver. The walk then goes db 0..15, page by page, in slices (a slice
+ * stops after a time budget or a work budget), handing each (db, key, value, expireAt) to the sink.
+ *
+ * Copy on write. Every Db mutation calls beforePageWrite(db, page) first. A page the walk has not reached is
+ * then captured: its entries, collections cloned (strings are immutable), with their expiry times, kept until
+ * the walk reaches that page and emits the copy instead of the live page. A page is captured at most once
+ * (a mark per page: untouched / captured / walked). If the page being walked right now is written, the rest
+ * of it is captured the same way, and a value the sink is still writing in parts (below) is cloned and
+ * handed to the sink's cursor (rebase) before the write lands. So the output is exactly the keyspace at the
+ * start instant, whatever runs between slices.
+ *
+ * FLUSHDB/FLUSHALL and SWAPDB need no copies: a flush installs new pages and never writes the old ones
+ * again, and a swap moves page objects between Db objects unchanged. The snapshot keeps the page objects it
+ * recorded (so a flushed db is still walked as it was) and follows a swap by exchanging which Db object
+ * refers to which recorded contents (PageObserver.beforeFlush / beforeSwap). Pages do not split while an
+ * observer is attached (db.ts), so page numbers stay stable for the whole walk.
+ *
+ * Big values. The sink may write a value in parts: entry() returns a ValueCursor, which the walker steps in
+ * bounded units (elements) within and across slices. The cursor reads the live value by element index. When
+ * that value's page is about to be written before the cursor finishes, the walker clones the value (the
+ * simple correct choice: one O(n) copy, only when a big value being written is modified meanwhile) and
+ * calls cursor.rebase(clone); a clone keeps the element order, so the cursor's index stays valid.
+ *
+ * Costs counted for INFO: pages and entries copied on write and an estimate of their bytes
+ * (rdb_last_cow_size), and the peak of bytes held in captured pages.
+ */
+import type { Db, PageObserver } from '../keyspace/db.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import type { CollectionValue, Value } from '../keyspace/value.js';
+import type { SliceBudget, SnapshotSink, SnapshotStats, ValueCursor } from './snapshot-sink.js';
+
+export type { SliceBudget, SnapshotSink, SnapshotStats, ValueCursor } from './snapshot-sink.js';
+
+export class SnapshotAbortedError extends Error {
+  override name = 'SnapshotAbortedError';
+}
+
+/** Default slice: well under 1 ms. */
+export const DEFAULT_SLICE_MS = 0.5;
+/** Elements per cursor step: small enough to check the clock often. */
+const CURSOR_STEP = 256;
+
+const UNTOUCHED = 0;
+const CAPTURED = 1;
+const WALKED = 2;
+
+const NO_ENTRIES: ReadonlyMap<string, Value> = new Map();
+
+/** A captured page: flat [key, value, expireAt] triples. */
+type PageCopy = Array<string | Value | number | undefined>;
+
+interface DbState {
+  readonly index: number;
+  readonly keys: number;
+  readonly expiresCount: number;
+  /**
+   * The page objects at the start instant (stable: no splits while observed). A walked page's slot is
+   * emptied, so a flushed db's old contents are freed as the walk passes them.
+   */
+  readonly pages: ReadonlyMap<string, Value>[];
+  /** The expiry map at the start instant (replaced, not cleared, by flush; moved by swap). */
+  readonly expires: ReadonlyMap<string, number>;
+  readonly mark: Uint8Array;
+  readonly copies: (PageCopy | undefined)[];
+  readonly copyBytes: number[];
+}
+
+interface Cloneable extends CollectionValue {
+  clone(): CollectionValue;
+  memoryUsage?(samples: number): number;
+}
+
+function cloneValue(v: Value): Value {
+  if (typeof v === 'string') return v;
+  const c = v as Cloneable;
+  if (typeof c.clone !== 'function') throw new Error(`snapshot: cannot copy a value of type ${v.type}`);
+  return c.clone();
+}
+
+/** Rough bytes of a collection (MEMORY USAGE's estimate). */
+function collectionBytes(v: CollectionValue): number {
+  const c = v as Cloneable;
+  return typeof c.memoryUsage === 'function' ? c.memoryUsage(5) : 64;
+}
+
+/** Rough bytes an entry of a copy keeps alive: key, value (shared strings included) and overhead. */
+function entryBytes(key: string, v: Value): number {
+  return 48 + key.length + (typeof v === 'string' ? v.length : collectionBytes(v));
+}
+
+/** Rough bytes a copy allocates for an entry: its three slots, plus the clone of a collection. */
+function copiedBytes(v: Value): number {
+  return 24 + (typeof v === 'string' ? 0 : collectionBytes(v));
+}
+
+export class Snapshot implements PageObserver {
+  readonly stats: SnapshotStats = {
+    keys: 0,
+    pages: 0,
+    cowPages: 0,
+    cowEntries: 0,
+    cowBytes: 0,
+    cowValues: 0,
+    peakCopyBytes: 0,
+    slices: 0,
+    maxSliceMs: 0,
+    elapsedMs: 0,
+  };
+  /** Called for every page captured (tests check each is captured at most once). */
+  onCapture: ((dbIndex: number, page: number) => void) | null = null;
+
+  private readonly states: DbState[];
+  /** Which recorded contents each Db object (by id) holds now; null after a flush. */
+  private readonly byDb: (DbState | null)[];
+  private readonly dbs: readonly Db[];
+  private readonly startedAt = performance.now();
+  private copyBytesNow = 0;
+
+  // walk position
+  private dbPos = 0;
+  private pagePos = -1;
+  private enteredDb = false;
+  /** The page being walked: live (iterator over the recorded page) or from a copy. */
+  private liveIter: Iterator<[string, Value]> | null = null;
+  private copy: PageCopy | null = null;
+  private copyIdx = 0;
+  private copyPageBytes = 0;
+  /** The value the sink is writing in parts, and whether it is still the live object. */
+  private cursor: ValueCursor | null = null;
+  private cursorValue: Value | null = null;
+  private cursorLive = false;
+  /** Bytes of the clone the cursor was rebased on (released when the value is finished). */
+  private cursorCopyBytes = 0;
+
+  private state: 'running' | 'done' | 'aborted' = 'running';
+  private abortReason: Error | null = null;
+  private timer: NodeJS.Immediate | null = null;
+
+  private constructor(
+    keyspace: Keyspace,
+    private readonly sink: SnapshotSink,
+  ) {
+    this.dbs = keyspace.dbs;
+    for (const db of this.dbs) {
+      if (db.observer !== null) throw new Error('snapshot: another snapshot is already running');
+    }
+    this.states = this.dbs.map((db, i) => {
+      const n = db.pageCount;
+      const pages: ReadonlyMap<string, Value>[] = new Array(n);
+      for (let p = 0; p < n; p++) pages[p] = db.page(p);
+      return {
+        index: i,
+        keys: db.size,
+        expiresCount: db.expires.size,
+        pages,
+        expires: db.expires,
+        mark: new Uint8Array(n),
+        copies: new Array<PageCopy | undefined>(n),
+        copyBytes: new Array<number>(n).fill(0),
+      };
+    });
+    // a db empty at the start instant has nothing to protect: its writes need no copies
+    this.byDb = [];
+    for (const db of this.dbs) {
+      const st = this.states[db.id];
+      this.byDb[db.id] = st !== undefined && st.keys > 0 ? st : null;
+    }
+    for (const db of this.dbs) db.observer = this;
+  }
+
+  /** Fixes the point in time now and attaches to every db. Drive it with slice() or run(). */
+  static start(keyspace: Keyspace, sink: SnapshotSink): Snapshot {
+    return new Snapshot(keyspace, sink);
+  }
+
+  get done(): boolean {
+    return this.state === 'done';
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  // --- Copy on write (PageObserver) ---
+
+  beforePageWrite(db: Db, page: number): void {
+    const st = this.byDb[db.id];
+    if (st === null || page >= st.mark.length) return;
+    const m = st.mark[page];
+    if (m === UNTOUCHED) this.capture(st, page);
+    else if (m === WALKED && st === this.states[this.dbPos] && page === this.pagePos) this.detachCurrent();
+  }
+
+  beforeFlush(db: Db): void {
+    // the recorded pages of this contents are never written again: nothing to copy
+    this.byDb[db.id] = null;
+  }
+
+  beforeSwap(a: Db, b: Db): void {
+    const t = this.byDb[a.id];
+    this.byDb[a.id] = this.byDb[b.id];
+    this.byDb[b.id] = t;
+  }
+
+  private capture(st: DbState, p: number): void {
+    const page = st.pages[p];
+    const out: PageCopy = new Array(page.size * 3);
+    let i = 0;
+    let bytes = 0;
+    let copied = 0;
+    const expires = st.expires;
+    const hasExpires = expires.size !== 0;
+    for (const [key, value] of page) {
+      out[i++] = key;
+      out[i++] = cloneValue(value);
+      out[i++] = hasExpires ? expires.get(key) : undefined;
+      bytes += entryBytes(key, value);
+      copied += copiedBytes(value);
+    }
+    st.mark[p] = CAPTURED;
+    st.copies[p] = out;
+    st.copyBytes[p] = bytes;
+    this.countCopy(1, page.size, copied, bytes);
+    this.onCapture?.(st.index, p);
+  }
+
+  /** The page being walked is about to be written: copy what the walk has not emitted yet. */
+  private detachCurrent(): void {
+    if (this.cursor !== null && this.cursorLive) {
+      const copy = cloneValue(this.cursorValue!);
+      this.cursorLive = false;
+      this.cursorValue = copy;
+      this.stats.cowValues++;
+      this.cursorCopyBytes = entryBytes('', copy);
+      this.countCopy(0, 0, copiedBytes(copy), this.cursorCopyBytes);
+      this.cursor.rebase(copy);
+    }
+    const it = this.liveIter;
+    if (it === null) return; // already walking a copy
+    const st = this.states[this.dbPos];
+    const out: PageCopy = [];
+    let bytes = 0;
+    let copied = 0;
+    const hasExpires = st.expires.size !== 0;
+    for (let r = it.next(); !r.done; r = it.next()) {
+      const [key, value] = r.value;
+      out.push(key, cloneValue(value), hasExpires ? st.expires.get(key) : undefined);
+      bytes += entryBytes(key, value);
+      copied += copiedBytes(value);
+    }
+    this.liveIter = null;
+    this.copy = out;
+    this.copyIdx = 0;
+    this.copyPageBytes = bytes;
+    this.countCopy(1, out.length / 3, copied, bytes);
+    this.onCapture?.(st.index, this.pagePos);
+  }
+
+  /** Counts a copy: `copied` bytes allocated, `held` bytes it keeps alive until emitted. */
+  private countCopy(pages: number, entries: number, copied: number, held: number): void {
+    this.stats.cowPages += pages;
+    this.stats.cowEntries += entries;
+    this.stats.cowBytes += copied;
+    this.copyBytesNow += held;
+    if (this.copyBytesNow > this.stats.peakCopyBytes) this.stats.peakCopyBytes = this.copyBytesNow;
+  }
+
+  // --- The walk ---
+
+  /**
+   * Runs one slice; returns true when the snapshot is complete (sink.end() was called). Does not call
+   * sink.endSlice (run() does; a caller driving slices itself hands off as it likes).
+   */
+  slice(budget: SliceBudget = {}): boolean {
+    if (this.state === 'done') return true;
+    if (this.state === 'aborted') throw this.abortReason!;
+    const t0 = performance.now();
+    const deadline = t0 + (budget.maxMs ?? DEFAULT_SLICE_MS);
+    const maxUnits = budget.maxUnits ?? Infinity;
+    let units = 0;
+    let finished = false;
+    for (;;) {
+      if (this.cursor !== null) {
+        const step = Math.max(1, Math.min(CURSOR_STEP, maxUnits - units));
+        const doneValue = this.cursor.step(step);
+        units += step;
+        if (doneValue) {
+          this.cursor = null;
+          this.cursorValue = null;
+          this.cursorLive = false;
+          this.copyBytesNow -= this.cursorCopyBytes;
+          this.cursorCopyBytes = 0;
+        }
+        if (units >= maxUnits || performance.now() >= deadline) break;
+        continue;
+      }
+      if (!this.nextEntry()) {
+        finished = true;
+        break;
+      }
+      units++;
+      if (units >= maxUnits || ((units & 7) === 0 && performance.now() >= deadline)) break;
+    }
+    const ms = performance.now() - t0;
+    this.stats.slices++;
+    if (ms > this.stats.maxSliceMs) this.stats.maxSliceMs = ms;
+    if (finished) this.finish();
+    return finished;
+  }
+
+  /** Emits the next entry; false when the walk is complete. */
+  private nextEntry(): boolean {
+    for (;;) {
+      if (this.liveIter !== null) {
+        const r = this.liveIter.next();
+        if (!r.done) {
+          const [key, value] = r.value;
+          const st = this.states[this.dbPos];
+          const exp = st.expires.size === 0 ? undefined : st.expires.get(key);
+          this.emit(st.index, key, value, exp, true);
+          return true;
+        }
+        this.liveIter = null;
+      } else if (this.copy !== null) {
+        const c = this.copy;
+        if (this.copyIdx < c.length) {
+          const i = this.copyIdx;
+          this.copyIdx += 3;
+          this.emit(this.states[this.dbPos].index, c[i] as string, c[i + 1] as Value, c[i + 2] as number | undefined, false);
+          return true;
+        }
+        this.copy = null;
+        this.copyBytesNow -= this.copyPageBytes;
+        this.copyPageBytes = 0;
+      }
+      if (!this.nextPage()) return false;
+    }
+  }
+
+  private emit(db: number, key: string, value: Value, exp: number | undefined, live: boolean): void {
+    this.stats.keys++;
+    const cursor = this.sink.entry(db, key, value, exp);
+    if (cursor !== null) {
+      this.cursor = cursor;
+      this.cursorValue = value;
+      this.cursorLive = live;
+    }
+  }
+
+  /** Moves to the next page (entering the next db as needed); false at the end of the walk. */
+  private nextPage(): boolean {
+    for (;;) {
+      if (this.dbPos >= this.states.length) return false;
+      const st = this.states[this.dbPos];
+      if (st.keys === 0) {
+        this.nextDb();
+        continue;
+      }
+      if (!this.enteredDb) {
+        this.enteredDb = true;
+        this.sink.beginDb(st.index, st.keys, st.expiresCount);
+      }
+      const p = ++this.pagePos;
+      if (p >= st.pages.length) {
+        this.nextDb();
+        continue;
+      }
+      this.stats.pages++;
+      if (st.mark[p] === CAPTURED) {
+        this.copy = st.copies[p]!;
+        this.copyIdx = 0;
+        this.copyPageBytes = st.copyBytes[p];
+        st.copies[p] = undefined;
+      } else {
+        this.liveIter = st.pages[p].entries();
+      }
+      st.pages[p] = NO_ENTRIES;
+      st.mark[p] = WALKED;
+      return true;
+    }
+  }
+
+  private nextDb(): void {
+    this.dbPos++;
+    this.pagePos = -1;
+    this.enteredDb = false;
+  }
+
+  private detach(): void {
+    for (const db of this.dbs) if (db.observer === this) db.observer = null;
+  }
+
+  private finish(): void {
+    this.state = 'done';
+    this.detach();
+    this.stats.elapsedMs = performance.now() - this.startedAt;
+    this.sink.end();
+  }
+
+  /** Cancels the snapshot: detaches from the dbs, drops the copies, tells the sink. */
+  cancel(reason: Error = new SnapshotAbortedError('snapshot cancelled')): void {
+    if (this.state !== 'running') return;
+    this.state = 'aborted';
+    this.abortReason = reason;
+    this.detach();
+    for (const st of this.states) st.copies.fill(undefined);
+    this.copy = null;
+    this.liveIter = null;
+    this.cursor = null;
+    this.cursorValue = null;
+    if (this.timer !== null) clearImmediate(this.timer);
+    this.timer = null;
+    this.stats.elapsedMs = performance.now() - this.startedAt;
+    this.sink.abort?.(reason);
+    const reject = this.rejectRun;
+    this.rejectRun = null;
+    reject?.(reason);
+  }
+
+  private rejectRun: ((e: Error) => void) | null = null;
+
+  /**
+   * Drives the walk to the end in slices separated by setImmediate, waiting on sink.endSlice() when it
+   * returns a promise. Resolves with the stats, rejects with the reason when cancelled or when the sink throws.
+   */
+  run(budget: SliceBudget = {}): Promise<SnapshotStats> {
+    return new Promise<SnapshotStats>((resolve, reject) => {
+      const fail = (e: unknown): void => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        if (this.state === 'running') this.cancel(err);
+        else reject(err);
+      };
+      if (this.state === 'aborted') {
+        reject(this.abortReason!);
+        return;
+      }
+      this.rejectRun = reject;
+      const tick = (): void => {
+        this.timer = null;
+        if (this.state !== 'running') return;
+        let finished: boolean;
+        try {
+          finished = this.slice(budget);
+        } catch (e) {
+          fail(e);
+          return;
+        }
+        if (finished) {
+          this.rejectRun = null;
+          resolve(this.stats);
+          return;
+        }
+        let wait: Promise<void> | void;
+        try {
+          wait = this.sink.endSlice?.();
+        } catch (e) {
+          fail(e);
+          return;
+        }
+        const next = (): void => {
+          if (this.state === 'running') this.timer = setImmediate(tick);
+        };
+        if (wait instanceof Promise) wait.then(next, fail);
+        else next();
+      };
+      this.timer = setImmediate(tick);
+    });
+  }
+
+  /** Elapsed so far (ms). */
+  get elapsedMs(): number {
+    return this.state === 'running' ? performance.now() - this.startedAt : this.stats.elapsedMs;
+  }
+}
