@@ -135,10 +135,13 @@ export function rssBytes(pid) {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-/** Runs redis-benchmark with --csv; returns [{ test, rps }]. */
-export function redisBenchmark(port, args) {
+/**
+ * Runs redis-benchmark with --csv; returns [{ test, rps, avgMs, p50Ms, p99Ms }]. `command` (an argv)
+ * runs a custom command instead of -t tests (redis-benchmark takes it after the options).
+ */
+export function redisBenchmark(port, args, command = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), ...args, '--csv'], {
+    const child = spawn('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), ...args, '--csv', ...command], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -152,7 +155,8 @@ export function redisBenchmark(port, args) {
       for (const line of out.split('\n')) {
         const cells = line.match(/"([^"]*)"/g)?.map((c) => c.slice(1, -1));
         if (!cells || cells.length < 2 || cells[0] === 'test') continue;
-        rows.push({ test: cells[0], rps: Number(cells[1]) });
+        // columns: test, rps, avg, min, p50, p95, p99, max latency (ms)
+        rows.push({ test: cells[0], rps: Number(cells[1]), avgMs: Number(cells[2]), p50Ms: Number(cells[4]), p99Ms: Number(cells[6]) });
       }
       resolve(rows);
     });

@@ -12,11 +12,22 @@
  *
  * Options: --rounds N (3)  --quick (50,000 requests instead of 200,000)  --requests N
  *          --clients N (50)  --pipelines 1,16  --tests ping_inline,ping_mbulk,set,get,incr,mset
+ *          --types (the data-type tests instead: TYPE_TESTS below)
  *          --port-base N (0 = ports the OS picks)  --out path (.bench/latest.json)
+ *          --main path (dist/main.js: the nodis build to run)
+ *
+ * lrange_N tests: redis-benchmark's own -t lrange_100 first runs an LPUSH of -n elements in the
+ * same process, which would mix two commands into one CPU figure. Instead the harness fills
+ * `mylist` with 600 elements of redis-benchmark's default 3-byte payload ("xxx") and runs the
+ * custom command `LRANGE mylist 0 N-1`, so the sample is LRANGE alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, cpuSeconds, freePort, median, parseArgs, redisBenchmark, startNodis, startRedis, table } from './lib.mjs';
+import { ROOT, cli, cpuSeconds, freePort, median, parseArgs, redisBenchmark, startNodis, startRedis, table } from './lib.mjs';
+
+/** `--types`: one test per collection command family, in redis-benchmark's order (SPOP after SADD, ...). */
+const TYPE_TESTS = 'lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_600';
+const LIST_FILL = 600;
 
 const opts = parseArgs(process.argv.slice(2), {
   rounds: 3,
@@ -24,14 +35,25 @@ const opts = parseArgs(process.argv.slice(2), {
   requests: 0,
   clients: 50,
   pipelines: '1,16',
-  tests: 'ping_inline,ping_mbulk,set,get,incr,mset',
+  tests: '',
+  types: false,
   portBase: 0,
   keyspace: 100000,
   out: path.join(ROOT, '.bench/latest.json'),
+  main: path.join(ROOT, 'dist/main.js'),
 });
 const requests = opts.requests || (opts.quick ? 50000 : 200000);
 const pipelines = opts.pipelines.split(',').map(Number);
-const tests = opts.tests.split(',');
+const tests = (opts.tests || (opts.types ? TYPE_TESTS : 'ping_inline,ping_mbulk,set,get,incr,mset')).split(',');
+
+/** The redis-benchmark argv tail for a test: `-t name`, or a custom command (lrange_N, see above). */
+function testArgs(t, port) {
+  const lrange = /^lrange_(\d+)$/.exec(t);
+  if (!lrange) return { args: ['-t', t], command: [] };
+  cli(port, 'DEL', 'mylist');
+  cli(port, 'RPUSH', 'mylist', ...Array(LIST_FILL).fill('xxx'));
+  return { args: [], command: ['LRANGE', 'mylist', '0', String(Number(lrange[1]) - 1)], label: `LRANGE_${lrange[1]} (first ${lrange[1]} elements)` };
+}
 
 const taken = new Set();
 const servers = [];
@@ -41,7 +63,7 @@ const stopAll = async () => {
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
 async function main() {
-  const nodis = await startNodis(await freePort(opts.portBase, taken));
+  const nodis = await startNodis(await freePort(opts.portBase, taken), { main: path.resolve(opts.main) });
   servers.push(nodis);
   const redis = await startRedis(await freePort(opts.portBase, taken));
   servers.push(redis);
@@ -62,11 +84,14 @@ async function main() {
     for (const P of pipelines) {
       for (const t of tests) {
         for (const srv of order) {
-          const cpu0 = cpuSeconds(srv.pid);
           let rows;
+          let cpu0;
           try {
-            rows = await redisBenchmark(srv.port, ['-t', t, '-c', String(opts.clients), '-n', String(requests), '-r', String(opts.keyspace), '-P', String(P)]);
+            const { args, command, label } = testArgs(t, srv.port);
+            cpu0 = cpuSeconds(srv.pid);
+            rows = await redisBenchmark(srv.port, [...args, '-c', String(opts.clients), '-n', String(requests), '-r', String(opts.keyspace), '-P', String(P)], command);
             if (rows.length !== 1) throw new Error(`expected one result for ${t}, got ${JSON.stringify(rows)}`);
+            if (label) rows[0].test = label;
           } catch (e) {
             // e.g. a command nodis does not implement yet: record the failure, keep going
             const msg = (e instanceof Error ? e.message : String(e)).split('\n').filter((l) => !l.startsWith('WARNING')).join(' ').slice(0, 200);

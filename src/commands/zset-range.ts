@@ -107,11 +107,12 @@ function zrangeGeneric(ctx: CommandContext, args: string[], at: number, store: s
     } else result = lexWalk(z, lexRange!, offset, limit, reverse);
   }
   if (store === null) return entriesReply(ctx, result, withScores);
-  return storeResult(ctx, store, result);
+  // zrangeResultBeginStore: a known length (by rank) past the limit starts as a skiplist
+  return storeResult(ctx, store, result, kind === 'rank');
 }
 
 /** zrangeResultFinalizeStore: the result replaces dst (TTL cleared), or an empty one deletes it. */
-function storeResult(ctx: CommandContext, dst: string, result: Array<[string, number]>): Reply {
+function storeResult(ctx: CommandContext, dst: string, result: Array<[string, number]>, knownLength: boolean): Reply {
   if (result.length === 0) {
     if (ctx.db.delete(dst)) {
       ctx.server.notify('g', 'del', dst, ctx.db.id);
@@ -119,9 +120,10 @@ function storeResult(ctx: CommandContext, dst: string, result: Array<[string, nu
     }
     return 0;
   }
-  // built as 7.0 does: a listpack, converted (one way) before the first member that does not fit
+  // built as 7.0 does: a listpack (unless too long from the start), converted one way before the first member that does not fit
   const z = new ZSetValue();
   const [maxEntries, maxValue] = zsetLimits(ctx);
+  if (knownLength && result.length > maxEntries) z.listpack = false;
   for (const [m, s] of result) {
     z.beforeInsert(m, maxEntries, maxValue);
     z.set(m, s);

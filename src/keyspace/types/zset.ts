@@ -256,7 +256,11 @@ export class ZSetValue implements CollectionValue {
     for (const m of this.dict.keys()) if (m.length > maxValue) return;
     this.listpack = true;
     for (let x = this.zsl.first(); x !== null; x = x.succ) {
-      if (Object.is(x.score, -0)) this.set(x.member, 0);
+      // in place: set() keeps a -0 it sees as equal to 0, and the order does not change
+      if (Object.is(x.score, -0)) {
+        x.score = 0;
+        this.dict.set(x.member, 0);
+      }
     }
   }
 
