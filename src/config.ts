@@ -314,12 +314,12 @@ export const DIRECTIVES: readonly Directive[] = [
   bool('use-exit-on-panic', false, { hidden: true }),
   int('watchdog-period', 0n, INT_MAX, 0, { hidden: true }),
   // Snapshotting
-  special('save', '3600 1 300 100 60 10000', (a) => parseSave(a), { multiArg: true, ...LATER }),
-  bool('stop-writes-on-bgsave-error', true, LATER),
-  bool('rdbcompression', true, LATER),
-  bool('rdbchecksum', true, { mutable: false, ...LATER }),
+  special('save', '3600 1 300 100 60 10000', (a) => parseSave(a), { multiArg: true, ...YES }),
+  bool('stop-writes-on-bgsave-error', true, YES),
+  bool('rdbcompression', true, YES),
+  bool('rdbchecksum', true, { mutable: false, ...YES }),
   enm('sanitize-dump-payload', ['no', 'yes', 'clients'], 'no', LATER),
-  str('dbfilename', 'dump.rdb', { protected: true, ...LATER, validate: notBaseName('dbfilename', 'filename') }),
+  str('dbfilename', 'dump.rdb', { protected: true, ...YES, validate: notBaseName('dbfilename', 'filename') }),
   bool('rdb-del-sync-files', false, LATER),
   special('dir', '', (a, cur) => parseDir(a, cur), { protected: true, ...YES }),
   int('rdb-key-save-delay', INT_MIN, INT_MAX, 0, { hidden: true, ...LATER }),
@@ -398,8 +398,8 @@ export const DIRECTIVES: readonly Directive[] = [
   bool('aof-disable-auto-gc', false, LATER),
   // Shutdown
   int('shutdown-timeout', 0n, INT_MAX, 10, LATER),
-  special('shutdown-on-sigint', 'default', (a) => parseShutdownFlags(a), { multiArg: true, ...LATER }),
-  special('shutdown-on-sigterm', 'default', (a) => parseShutdownFlags(a), { multiArg: true, ...LATER }),
+  special('shutdown-on-sigint', 'default', (a) => parseShutdownFlags(a), { multiArg: true, ...YES }),
+  special('shutdown-on-sigterm', 'default', (a) => parseShutdownFlags(a), { multiArg: true, ...YES }),
   // Scripting
   int('busy-reply-threshold', 0n, LONG_MAX, 5000, { aliases: ['lua-time-limit'], ...LATER }),
   // Cluster (not supported by nodis)

@@ -101,7 +101,9 @@ async function main(): Promise<void> {
     server = await startServer({ baseConfig: config, logger: log });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    log.warn(`Failed listening on port ${config.get('port')} (tcp), aborting: ${err.message}`);
+    // a dataset file that cannot be loaded (dataset-load.ts): Redis's "Fatal error loading the DB"
+    if (err.name === 'DatasetLoadError') log.warn(`${err.message}. Exiting.`);
+    else log.warn(`Failed listening on port ${config.get('port')} (tcp), aborting: ${err.message}`);
     log.flush?.();
     process.exit(1);
   }
@@ -134,7 +136,13 @@ async function main(): Promise<void> {
     exiting = true;
     log.warn(`Received ${sig} scheduling shutdown...`);
     log.warn('User requested shutdown...');
-    void server.close().then(() => finish(0));
+    // the save before exiting (shutdown-on-sigterm / -sigint and the save rules); when it fails the server
+    // keeps running, as Redis does
+    void server.core.persistence.shutdownOnSignal(sig).then((ok) => {
+      if (ok) return server.close().then(() => finish(0));
+      exiting = false;
+      log.warn(`${sig} received but errors trying to shut down the server, check the logs for more information`);
+    });
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));

@@ -94,6 +94,24 @@ export interface ServerOps {
   readonly blocking: BlockingOps;
   /** DUMP / RESTORE payloads in Redis's format (persistence/ implements it). */
   readonly dumpCodec: DumpCodec;
+  /** RDB saving: SAVE, BGSAVE, LASTSAVE, SHUTDOWN's save, FLUSHALL's save, DEBUG RELOAD. */
+  readonly persistence: PersistenceOps;
+}
+
+/** RDB saving as commands see it (server/rdb-persistence.ts implements it). */
+export interface PersistenceOps {
+  /** SAVE: BLOCKED (the client is answered when the file is in place) or an error reply. */
+  save(ctx: CommandContext): Reply;
+  /** BGSAVE [SCHEDULE]: "Background saving started"/"scheduled", or an error reply. */
+  bgsave(ctx: CommandContext, schedule: boolean): Reply;
+  /** LASTSAVE: unix seconds of the last successful save. */
+  lastSave(): number;
+  /** SHUTDOWN after its arguments were checked: saves as the mode and rules say, then closes. */
+  shutdown(ctx: CommandContext, mode: 'default' | 'save' | 'nosave', opts: { now: boolean; force: boolean; abort: boolean }): Reply;
+  /** FLUSHALL emptied every db: a running BGSAVE is killed, and the empty dataset saved when save rules exist. */
+  flushedAll(): void;
+  /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: BLOCKED or an error reply. */
+  reload(ctx: CommandContext, opts: { merge: boolean; flush: boolean; save: boolean }): Reply;
 }
 
 /** The DUMP payload codec as commands see it. */

@@ -1,8 +1,7 @@
 /**
  * DEBUG: refused unless enable-debug-command allows it (yes, or local for loopback and unix
  * socket clients), as Redis 7.0's protected commands. Subcommands: SLEEP, SET-ACTIVE-EXPIRE,
- * OBJECT, DIGEST, DIGEST-VALUE (keyspace/digest.ts), HELP. RELOAD arrives with persistence;
- * until then it gets Redis's unknown-subcommand answer.
+ * OBJECT, DIGEST, DIGEST-VALUE (keyspace/digest.ts), RELOAD (the server's persistence service), HELP.
  */
 import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
@@ -21,6 +20,19 @@ const DEBUG_HELP = [
   '    Output a hex signature of the values of all the specified keys.',
   'OBJECT <key>',
   '    Show low level info about `key` and associated value.',
+  'RELOAD [option ...]',
+  '    Save the RDB on disk and reload it back to memory. Available <option> values:',
+  '    * MERGE: conflicting keys will be loaded from RDB.',
+  '    * NOFLUSH: the existing database will not be removed before load, but',
+  '      conflicting keys will generate an exception and kill the server.',
+  '    * NOSAVE: the database will be loaded from an existing RDB file.',
+  '    Examples:',
+  '    * DEBUG RELOAD: verify that the server is able to persist, flush and reload',
+  '      the database.',
+  '    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an',
+  '      existing RDB file.',
+  '    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB',
+  '      file to the database.',
   'SET-ACTIVE-EXPIRE <0|1>',
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
@@ -124,6 +136,19 @@ export const debug = defineCommand({
       const v = ctx.db.peek(args[1]);
       if (v === undefined) fail(Err.noSuchKey);
       return Reply.simple(objectLine(ctx, args[1], v));
+    }
+    if (sub === 'reload') {
+      const opts = { merge: false, flush: true, save: true };
+      for (const a of args.slice(1)) {
+        const w = a.toLowerCase();
+        if (w === 'merge') opts.merge = true;
+        else if (w === 'noflush') opts.flush = false;
+        else if (w === 'nosave') opts.save = false;
+        else fail(Err.debugReloadOptions);
+      }
+      // the reload waits for the disk: it cannot run inside EXEC, where replies are immediate
+      if (ctx.inExec) fail(Err.bareErr);
+      return ctx.server.persistence.reload(ctx, opts);
     }
     return fail(Err.subcommandSyntax(args[0], 'debug'));
   },

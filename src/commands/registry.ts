@@ -15,6 +15,7 @@ import { expireCommands } from './expire.js';
 import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { objectCommands } from './object.js';
+import { persistenceCommands } from './persistence.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
@@ -52,6 +53,7 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   zsetAlgebraCommands,
   zsetCommands,
   dumpCommands,
+  persistenceCommands,
 ];
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

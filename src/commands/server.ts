@@ -68,7 +68,9 @@ export const flushall = defineCommand({
     checkFlushMode(args);
     let removed = 0;
     for (const db of ctx.server.keyspace.dbs) removed += db.flush();
-    ctx.dirty += removed + 1; // as Redis's flushAllDataAndResetRDB
+    // as Redis's flushAllDataAndResetRDB: a running BGSAVE is killed, the empty dataset saved if rules exist
+    ctx.server.persistence.flushedAll();
+    ctx.dirty += removed + 1;
     return Reply.ok();
   },
 });
@@ -111,7 +113,7 @@ export const lastsave = defineCommand({
   arity: 1,
   flags: ['loading', 'stale', 'fast'],
   run(ctx) {
-    return ctx.server.admin.lastSave();
+    return ctx.server.persistence.lastSave();
   },
 });
 
@@ -134,14 +136,8 @@ export const shutdown = defineCommand({
       else fail(Err.syntax);
     }
     if ((opts.abort && (save || nosave || opts.now || opts.force)) || (save && nosave)) fail(Err.syntax);
-    if (opts.abort) {
-      const err = ctx.server.admin.shutdown('default', opts);
-      if (err !== null) fail(err);
-      return Reply.ok();
-    }
-    const err = ctx.server.admin.shutdown(nosave ? 'nosave' : save ? 'save' : 'default', opts);
-    if (err !== null) fail(err);
-    return Reply.none();
+    // saves first when the mode or the save rules say so: the client waits, and gets an error if that fails
+    return ctx.server.persistence.shutdown(ctx, nosave ? 'nosave' : save ? 'save' : 'default', opts);
   },
 });
 

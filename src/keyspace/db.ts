@@ -203,6 +203,31 @@ export class Db {
     return true;
   }
 
+  /**
+   * Grows the page table ahead of `keys` keys arriving (RESIZEDB while loading, as Redis's dictExpand):
+   * splitting empty pages is cheap, splitting full ones later is not. Not while a snapshot observes.
+   */
+  reserve(keys: number): void {
+    while (this.observer === null && this.pages.length * PAGE_LOAD < keys) this.splitOne();
+  }
+
+  /**
+   * Stores a key read from a dataset being loaded (Redis's dbAddRDBLoad): no keyspace event, no
+   * blocked-client wakeup, no WATCH touch. expireAt is absolute ms, -1 for none. Returns false,
+   * storing nothing, when the key is already there.
+   */
+  loadKey(key: string, value: Value, expireAt: number): boolean {
+    const p = this.pageOf(key);
+    const page = this.pages[p];
+    if (page.has(key)) return false;
+    if (this.observer !== null) this.observer.beforePageWrite(this, p);
+    page.set(key, value);
+    this.count++;
+    if (expireAt !== -1) this.expires.set(key, expireAt);
+    if (this.count > this.pages.length * PAGE_LOAD && this.observer === null) this.splitOne();
+    return true;
+  }
+
   delete(key: string): boolean {
     const p = this.pageOf(key);
     const page = this.pages[p];

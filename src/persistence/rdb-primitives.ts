@@ -208,6 +208,13 @@ export class RdbReader {
 
   /** A string as a latin1 JS string (the keyspace representation). */
   stringLatin1(): string {
+    // fast path for the common plain string of up to 63 bytes: no Buffer view is created (loading speed)
+    const pos = this.pos;
+    const b = this.buf[pos];
+    if (b !== undefined && b >> 6 === RDB_6BITLEN && b < this.buf.length - pos) {
+      this.pos = pos + 1 + b;
+      return this.buf.latin1Slice(pos + 1, this.pos);
+    }
     return this.string().latin1Slice();
   }
 

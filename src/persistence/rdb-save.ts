@@ -19,6 +19,13 @@ export interface RdbSaveOptions {
   values: RdbValueOptions;
   header: RdbHeaderInfo;
   slice?: SliceBudget;
+  /**
+   * SAVE, SHUTDOWN, FLUSHALL: walk the whole keyspace now, inside the constructor (the caller's turn of
+   * the event loop covers the walk, as Redis's rdbSave blocks), leaving only the worker's writing to await.
+   */
+  sync?: boolean;
+  /** The file is renamed into place only after this settles (an earlier save's `done`): newest file wins. */
+  after?: Promise<unknown>;
 }
 
 export interface RdbSaveResult {
@@ -44,8 +51,29 @@ export class BackgroundSave {
       void this.writer.abort();
       throw e;
     }
+    if (opts.sync === true) {
+      try {
+        this.snapshot.slice({ maxMs: Infinity });
+      } catch (e) {
+        this.snapshot.cancel(e instanceof Error ? e : new Error(String(e)));
+        void this.writer.abort();
+        throw e;
+      }
+      const stats = this.snapshot.stats;
+      this.done = Promise.resolve(opts.after)
+        .then(() => this.writer.end())
+        .then(
+          (res) => ({ path: res.path, bytes: res.bytes, stats }),
+          async (e: unknown) => {
+            await this.writer.abort();
+            throw e;
+          },
+        );
+      return;
+    }
     this.done = this.snapshot.run(opts.slice).then(
       async (stats) => {
+        await opts.after;
         const res = await this.writer.end();
         return { path: res.path, bytes: res.bytes, stats };
       },

@@ -191,4 +191,11 @@ export const Err = {
   restoreInvalidTtl: 'ERR Invalid TTL value, must be >= 0',
   restoreInvalidIdletime: 'ERR Invalid IDLETIME value, must be >= 0',
   restoreInvalidFreq: 'ERR Invalid FREQ value, must be >= 0 and <= 255',
+  // --- RDB saving (rdb-persistence.ts) ---
+  bgsaveInProgress: 'ERR Background save already in progress',
+  /** shared.err: SAVE / DEBUG RELOAD when the save failed (details in the log). */
+  bareErr: 'ERR',
+  shutdownErrors: 'ERR Errors trying to SHUTDOWN. Check logs.',
+  debugReloadOptions: 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.',
+  debugReloadFailed: 'ERR Error trying to load the RDB dump, check server logs.',
 } as const;

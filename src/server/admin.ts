@@ -58,11 +58,9 @@ export class AdminService implements AdminOps {
   peakMemory = 0;
   private lastSampleMs = 0;
   readonly startupMemory: number;
-  private lastSaveSec: number;
   readonly latency = new Map<string, LatencyEvent>();
 
   constructor(private readonly core: ServerCore) {
-    this.lastSaveSec = Math.floor(core.startedAt / 1000);
     this.startupMemory = this.usedMemory();
     this.peakMemory = this.startupMemory;
   }
@@ -89,6 +87,7 @@ export class AdminService implements AdminOps {
     this.core.stats = newStats();
     this.core.stats.dirty = dirty;
     this.core.dispatcher.totalCommands = 0;
+    this.core.persistence.resetStats();
     this.opsPerSec.reset();
     this.inputKbps.reset();
     this.outputKbps.reset();
@@ -99,15 +98,15 @@ export class AdminService implements AdminOps {
   }
 
   shutdown(mode: 'default' | 'save' | 'nosave', opts: { now: boolean; force: boolean; abort: boolean }): string | null {
-    // Nothing to save yet (persistence arrives in a later issue), so there is never a shutdown
-    // in progress to abort and SAVE has nothing that can fail.
+    // Closes without saving: the SHUTDOWN command goes through PersistenceOps.shutdown, which saves
+    // first when the mode or the save rules say so (rdb-persistence.ts).
     if (opts.abort) return 'ERR No shutdown in progress.';
     this.core.shutdownHandler(mode);
     return null;
   }
 
   lastSave(): number {
-    return this.lastSaveSec;
+    return this.core.persistence.lastSave();
   }
 
   get slowlog(): SlowlogOps {

@@ -193,22 +193,10 @@ function persistenceSection(core: ServerCore): string[] {
   return [
     `loading:${core.loading ? 1 : 0}`,
     'async_loading:0',
-    'current_cow_peak:0',
-    'current_cow_size:0',
-    'current_cow_size_age:0',
-    'current_fork_perc:0.00',
-    'current_save_keys_processed:0',
-    'current_save_keys_total:0',
-    `rdb_changes_since_last_save:${core.stats.dirty}`,
-    'rdb_bgsave_in_progress:0',
-    `rdb_last_save_time:${core.admin.lastSave()}`,
-    'rdb_last_bgsave_status:ok',
-    'rdb_last_bgsave_time_sec:-1',
-    'rdb_current_bgsave_time_sec:-1',
-    'rdb_saves:0',
-    'rdb_last_cow_size:0',
-    'rdb_last_load_keys_expired:0',
-    'rdb_last_load_keys_loaded:0',
+    // current_cow_peak .. rdb_last_cow_size (rdb-persistence.ts)
+    ...core.persistence.infoFields(),
+    `rdb_last_load_keys_expired:${core.loadStatus.lastKeysExpired}`,
+    `rdb_last_load_keys_loaded:${core.loadStatus.lastKeysLoaded}`,
     'aof_enabled:0',
     'aof_rewrite_in_progress:0',
     'aof_rewrite_scheduled:0',
@@ -221,6 +209,8 @@ function persistenceSection(core: ServerCore): string[] {
     'aof_last_cow_size:0',
     'module_fork_in_progress:0',
     'module_fork_last_cow_size:0',
+    // as Redis: the loading_* fields close the section while a dataset loads
+    ...(core.loading ? core.loadStatus.loadingInfo(Math.floor(core.clock.now() / 1000)) : []),
   ];
 }
 

@@ -23,9 +23,11 @@ import { BlockingRegistry } from './blocking.js';
 import { ClientRegistry } from './client-registry.js';
 import type { Client } from './client.js';
 import { ConfigService } from './config-service.js';
+import { LoadingStatus } from './dataset-load.js';
 import type { Connection } from './connection.js';
 import { KeyspaceNotifier } from './notifications.js';
 import { PubSubHub } from './pubsub.js';
+import { RdbPersistence } from './rdb-persistence.js';
 import { Slowlog } from './slowlog.js';
 
 export interface OutputLimit {
@@ -64,11 +66,15 @@ export class ServerCore {
   readonly slowlog: Slowlog;
   readonly configService: ConfigService;
   readonly admin: AdminService;
+  /** RDB saving: SAVE, BGSAVE, save rules, shutdown save, INFO persistence (rdb-persistence.ts). */
+  readonly persistence: RdbPersistence;
   readonly ops: ServerOps;
   readonly readerLimits: ReaderLimits = { maxBulkLen: 512 * 1024 * 1024, queryBufferLimit: 1024 * 1024 * 1024 };
   readonly startedAt: number;
   /** True while a dataset is being loaded (later issues). */
   loading = false;
+  /** INFO persistence's loading_* and rdb_last_load_* figures (dataset-load.ts). */
+  readonly loadStatus = new LoadingStatus();
   private hzTimer: NodeJS.Timeout | null = null;
   activeExpireEnabled = true;
   /** Bound TCP port, filled in by server.ts. */
@@ -97,10 +103,11 @@ export class ServerCore {
     this.blocking = new BlockingRegistry(this);
     this.configService = new ConfigService(this);
     this.admin = new AdminService(this);
+    this.persistence = new RdbPersistence(this);
     this.dispatcher = new Dispatcher(this.table, this.propagator, {
       authRequired: () => this.authRequired(),
       loading: () => this.loading,
-      writeRefusal: () => null,
+      writeRefusal: () => this.persistence.writeRefusal(),
       executed: (ctx, spec, argv, us) => this.executed(ctx, spec, argv, us),
       errorReplied: (message) => this.errorReplied(message),
       internalError: (err, argv) => this.log.error({ err, cmd: argv[0] }, 'internal error in command'),
@@ -118,6 +125,7 @@ export class ServerCore {
       executor: this.dispatcher,
       redisVersion: REDIS_VERSION,
       blocking: this.blocking,
+      persistence: this.persistence,
       dumpCodec: {
         dump: (value) => createDumpPayload(value, rdbValueOptionsFrom(core.configService)),
         restore: (payload) => decodeDumpPayload(payload, rdbValueOptionsFrom(core.configService)),
@@ -209,5 +217,6 @@ export class ServerCore {
     if (this.activeExpireEnabled && !this.loading) this.keyspace.activeExpireCycle(250 / hz);
     this.clients.cron();
     this.admin.cron(this.clock.now());
+    this.persistence.cron(this.clock.now());
   }
 }

@@ -9,6 +9,7 @@ import { Err } from '../protocol/errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { createLogger, type Logger } from '../util/logger.js';
 import { Connection } from './connection.js';
+import { loadDatasetAtStartup } from './dataset-load.js';
 import { ServerCore } from './server-core.js';
 
 export interface StartOptions {
@@ -116,12 +117,16 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | null = null;
+  const loadAbort = new AbortController();
   const close = () => {
     if (closing) return closing;
     closing = (async () => {
+      loadAbort.abort(new Error('server closed while loading the dataset'));
       core.stopTimers();
+      const saving = core.persistence.close();
       for (const conn of [...core.clients.connections()]) conn.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await saving;
       if (unixsocket) fs.rmSync(unixsocket, { force: true });
       resolveClosed();
     })();
@@ -130,5 +135,14 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   core.shutdownHandler = () => {
     void close();
   };
+  // as Redis: the dataset loads while the server listens, answering -LOADING meanwhile; a file that
+  // cannot be loaded stops the start (DatasetLoadError) and is left as it is
+  try {
+    await loadDatasetAtStartup(core, loadAbort.signal);
+  } catch (e) {
+    if (loadAbort.signal.aborted) return { port, core, close, closed };
+    await close();
+    throw e;
+  }
   return { port, core, close, closed };
 }

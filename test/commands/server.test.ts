@@ -260,9 +260,7 @@ describe('DEBUG', () => {
     expect(await err(r.call('debug', 'object'))).toBe(
       "ERR unknown subcommand or wrong number of arguments for 'object'. Try DEBUG HELP.",
     );
-    expect(await err(r.call('debug', 'reload'))).toBe(
-      "ERR unknown subcommand or wrong number of arguments for 'reload'. Try DEBUG HELP.",
-    );
+    expect(await err(r.call('debug', 'reload', 'x'))).toBe('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
     const help = (await r.call('debug', 'help')) as string[];
     expect(help[0]).toBe('DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
   });

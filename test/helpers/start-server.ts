@@ -1,5 +1,6 @@
 /**
- * Starts nodis in-process on a free port with a temp dir. Every test closes what it opens.
+ * Starts nodis in-process on a free port with a temp dir and no save rules (`save ""`, as the oracle's
+ * redis-server; pass `save` to test them). Every test closes what it opens.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +13,7 @@ export interface TestServer extends ServerHandle {
 
 export async function startTestServer(config: Record<string, string | number> = {}): Promise<TestServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-test-'));
-  const handle = await startServer({ config: { port: 0, bind: '127.0.0.1', dir, ...config }, silent: true });
+  const handle = await startServer({ config: { port: 0, bind: '127.0.0.1', dir, save: '', ...config }, silent: true });
   return Object.assign(Object.create(handle) as ServerHandle, handle, {
     dir,
     async close() {

@@ -1,0 +1,136 @@
+/**
+ * Loading the dataset at startup (Redis's loadDataFromDisk): when `<dir>/<dbfilename>` exists it is read
+ * into the keyspace while the server already listens, with core.loading set so commands get -LOADING, and
+ * the loading_* / rdb_last_load_* fields of INFO persistence come from LoadingStatus. A file that cannot be
+ * loaded stops the start (DatasetLoadError); the file is never written here. The RDB decoding itself is
+ * persistence/rdb-loader.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadRdbFile, type RdbLoadResult } from '../persistence/rdb-loader.js';
+import { rdbValueOptionsFrom } from '../persistence/rdb-values.js';
+import type { ServerCore } from './server-core.js';
+
+/** The dataset file exists but could not be loaded: the server must not start. */
+export class DatasetLoadError extends Error {
+  override name = 'DatasetLoadError';
+  constructor(
+    readonly file: string,
+    override readonly cause: unknown,
+  ) {
+    super(`Fatal error loading the DB from ${file}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** What INFO persistence reports about the current and the last load. */
+export class LoadingStatus {
+  /** Unix seconds when the current load started. */
+  startTime = 0;
+  totalBytes = 0;
+  loadedBytes = 0;
+  /** used-mem of the file being loaded (loading_rdb_used_mem). */
+  rdbUsedMem = 0;
+  lastKeysLoaded = 0;
+  lastKeysExpired = 0;
+  /** The replication id and offset of the last file loaded, for a later PSYNC. */
+  lastResult: RdbLoadResult | null = null;
+
+  /** The loading_* fields Redis appends to INFO persistence while loading (genRedisInfoString). */
+  loadingInfo(nowSec: number): string[] {
+    let perc = 0;
+    let remaining = 1;
+    if (this.totalBytes > 0) {
+      perc = (this.loadedBytes / this.totalBytes) * 100;
+      remaining = this.totalBytes - this.loadedBytes;
+    }
+    const elapsed = nowSec - this.startTime;
+    // Redis's fake 1 second figure when no time has passed yet
+    const eta = elapsed === 0 ? 1 : Math.floor((elapsed * remaining) / (this.loadedBytes + 1));
+    return [
+      `loading_start_time:${this.startTime}`,
+      `loading_total_bytes:${this.totalBytes}`,
+      `loading_rdb_used_mem:${this.rdbUsedMem}`,
+      `loading_loaded_bytes:${this.loadedBytes}`,
+      `loading_loaded_perc:${perc.toFixed(2)}`,
+      `loading_eta_seconds:${eta}`,
+    ];
+  }
+}
+
+/** The dataset file: dbfilename in dir. */
+export function datasetPath(core: ServerCore): string {
+  return path.resolve(core.config.get('dir'), core.config.get('dbfilename'));
+}
+
+/**
+ * Loads the dataset file into core's (empty) keyspace if it exists. Resolves with the result (null when
+ * there is no file); rejects with DatasetLoadError (the keyspace emptied again: a partial dataset is never
+ * served), or with the signal's reason when aborted.
+ */
+export async function loadDatasetAtStartup(core: ServerCore, signal?: AbortSignal): Promise<RdbLoadResult | null> {
+  const file = datasetPath(core);
+  try {
+    fs.statSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new DatasetLoadError(file, e);
+  }
+  const started = performance.now();
+  try {
+    const result = await loadDatasetFile(core, file, signal);
+    core.log.info(`DB loaded from disk: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    return result;
+  } catch (e) {
+    if (!signal?.aborted) for (const db of core.keyspace.dbs) db.flush();
+    throw e;
+  }
+}
+
+/**
+ * Loads `file` into core's keyspace with core.loading set (-LOADING, INFO loading_*), then logs as Redis
+ * does and records rdb_last_load_keys_*. The startup load and DEBUG RELOAD. Rejects with DatasetLoadError
+ * (the keyspace may then hold part of the file), or with the signal's reason when aborted.
+ */
+export async function loadDatasetFile(core: ServerCore, file: string, signal?: AbortSignal): Promise<RdbLoadResult> {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (e) {
+    throw new DatasetLoadError(file, e);
+  }
+  const log = core.log;
+  const status = core.loadStatus;
+  status.startTime = Math.floor(core.clock.now() / 1000);
+  status.totalBytes = size;
+  status.loadedBytes = 0;
+  status.rdbUsedMem = 0;
+  core.loading = true;
+  let result: RdbLoadResult;
+  try {
+    result = await loadRdbFile(
+      file,
+      core.keyspace,
+      { values: rdbValueOptionsFrom(core.configService), now: () => core.clock.now(), signal },
+      (p) => {
+        status.loadedBytes = p.loadedBytes;
+        status.rdbUsedMem = p.usedMem;
+      },
+    );
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new DatasetLoadError(file, e);
+  } finally {
+    core.loading = false;
+  }
+  const aux = result.aux;
+  if (aux.redisVer !== undefined) log.info(`Loading RDB produced by version ${aux.redisVer}`);
+  if (aux.ctime !== undefined) log.info(`RDB age ${Math.max(0, Math.floor(core.clock.now() / 1000) - aux.ctime)} seconds`);
+  if (aux.usedMem !== undefined) log.info(`RDB memory usage when created ${(aux.usedMem / 1024 / 1024).toFixed(2)} Mb`);
+  status.lastKeysLoaded = result.keysLoaded;
+  status.lastKeysExpired = result.keysExpired;
+  status.lastResult = result;
+  status.loadedBytes = result.bytes;
+  log.info(`Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`);
+  if (result.emptyKeysSkipped > 0) log.info(`Skipped ${result.emptyKeysSkipped} empty keys`);
+  return result;
+}
