@@ -69,8 +69,12 @@ export function loadConfigText(config: Config, text: string, segments: Segment[]
     if (argv === null) fail('Unbalanced quotes in configuration line');
     if (argv!.length === 0) continue;
     const name = argv![0].toLowerCase();
-    const args = argv!.slice(1);
-    if (config.directive(name)) {
+    let args = argv!.slice(1);
+    const dir = config.directive(name);
+    if (dir) {
+      // a multi-argument directive given as one non-empty argument is split again, as Redis
+      // does so that `--save "3600 1"` and `save "3600 1"` work
+      if (dir.multiArg && args.length === 1 && args[0] !== '') args = splitArgs(args[0]) ?? args;
       try {
         config.setArgs(name, args);
       } catch (e) {

@@ -18,8 +18,12 @@ export interface DispatchHooks {
   authRequired(): boolean;
   /** A dataset is being loaded. */
   loading(): boolean;
-  /** Writes are refused with this error (replica read-only, MISCONF, ...), or null. */
-  writeRefusal(ctx: CommandContext, spec: CommandSpec): string | null;
+  /**
+   * Writes are refused with this error (MISCONF, later replica read-only), or null. Also asked
+   * for PING and for an EXEC whose queue holds writes (isWrite tells them apart): Redis refuses
+   * PING with MISCONF too.
+   */
+  writeRefusal(ctx: CommandContext, spec: CommandSpec, isWrite: boolean): string | null;
   /** After each executed command: MONITOR feed, slowlog. Only called when `observing`. */
   executed(ctx: CommandContext, spec: CommandSpec, argv: string[], durationUs: number): void;
   /** An error reply was produced (INFO errorstats). */
@@ -113,6 +117,16 @@ export class Dispatcher implements Executor {
       spec.stats.rejectedCalls++;
       return this.reject(ctx, argv[0], Err.noAuth);
     }
+    // as processCommand: before queueing, so a refused write inside MULTI fails the EXEC
+    const isWrite = spec.isWrite || (spec.name === 'exec' && client.multi !== null && client.multi.some((q) => q.spec.isWrite));
+    if (isWrite || spec.name === 'ping') {
+      const refusal = this.hooks.writeRefusal(ctx, spec, isWrite);
+      if (refusal !== null) {
+        if (client.multi !== null) client.multiError = true;
+        spec.stats.rejectedCalls++;
+        return this.reject(ctx, argv[0], refusal);
+      }
+    }
     if (client.multi !== null && !MULTI_IMMEDIATE.has(spec.name)) {
       if (spec.noMulti) {
         client.multiError = true;
@@ -128,13 +142,6 @@ export class Dispatcher implements Executor {
     if (!spec.allowedWhileLoading && this.hooks.loading()) {
       spec.stats.rejectedCalls++;
       return this.reject(ctx, argv[0], Err.loading);
-    }
-    if (spec.isWrite) {
-      const refusal = this.hooks.writeRefusal(ctx, spec);
-      if (refusal !== null) {
-        spec.stats.rejectedCalls++;
-        return this.error(refusal);
-      }
     }
     const reply = this.call(ctx, spec, argv);
     // as Redis's processCommand: blocked clients are served after the command (after a whole EXEC)

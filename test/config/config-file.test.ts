@@ -300,3 +300,13 @@ describe('rewrite', () => {
     }
   });
 });
+
+describe('multi-argument directives given as one argument', () => {
+  it('are split again, as redis-server does for `--save "3600 1"`', () => {
+    const c = parse('save "3600 1 300 5"\nclient-output-buffer-limit "normal 1 2 3"\nbind "127.0.0.1 -::1"\n');
+    expect(c.get('save')).toBe('3600 1 300 5');
+    expect(c.get('client-output-buffer-limit')).toBe('normal 1 2 3 slave 268435456 67108864 60 pubsub 33554432 8388608 60');
+    expect(c.get('bind')).toBe('127.0.0.1 -::1');
+    expect(parse('save ""\n').get('save')).toBe('');
+  });
+});
