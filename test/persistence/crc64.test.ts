@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Crc64, crc64, crc64FromBytesLE, crc64ToBytesLE } from '../../src/persistence/crc64.js';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/redis-7.0');
+const FIXTURES = path.resolve(__dirname, '../fixtures/redis-7.0');
 const LOCAL = path.resolve(__dirname, 'fixtures');
 
 describe('crc64', () => {

@@ -16,7 +16,7 @@ import { decodeZiplist } from '../../src/persistence/ziplist.js';
 import { decodeZipmap } from '../../src/persistence/zipmap.js';
 import { formatG17 } from '../../src/util/format-double.js';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/redis-7.0');
+const FIXTURES = path.resolve(__dirname, '../fixtures/redis-7.0');
 
 type JsonString = string | { hex: string };
 type JsonValue = JsonString | JsonString[] | Record<string, JsonString> | Array<[JsonString, string]>;

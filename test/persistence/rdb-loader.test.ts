@@ -24,7 +24,7 @@ import { formatG17 } from '../../src/util/format-double.js';
 import { hasRedis, startRedis, type RedisOracle } from '../helpers/oracle.js';
 import { ziplist, zipmap } from '../helpers/rdb-build.js';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/redis-7.0');
+const FIXTURES = path.resolve(__dirname, '../fixtures/redis-7.0');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
 
 function newKeyspace(dbs = 16): Keyspace {

@@ -30,7 +30,7 @@ import { formatG17 } from '../../src/util/format-double.js';
 import { build, ziplist, zipmap } from '../helpers/rdb-build.js';
 
 const OPTS = DEFAULT_RDB_VALUE_OPTIONS;
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/redis-7.0');
+const FIXTURES = path.resolve(__dirname, '../fixtures/redis-7.0');
 const LOCAL = path.resolve(__dirname, 'fixtures');
 
 // --- helpers ---

@@ -14,7 +14,7 @@ import { DatasetLoadError } from '../../src/server/dataset-load.js';
 import { freePort, hasRedis, startRedis } from '../helpers/oracle.js';
 import { startTestServer } from '../helpers/start-server.js';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/redis-7.0');
+const FIXTURES = path.resolve(__dirname, '../fixtures/redis-7.0');
 const root = path.resolve(__dirname, '../..');
 
 const dirs: string[] = [];
