@@ -10,6 +10,7 @@
  * FREQ 0 when an LFU policy is selected.
  */
 import type { Value } from '../keyspace/value.js';
+import { jemallocSize } from '../keyspace/types/redis-sizes.js';
 import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
 import { isStrictInt, isWord, parseInteger } from './args.js';
@@ -24,14 +25,6 @@ const ROBJ = 16;
 const DICT_ENTRY = 24;
 
 // --- Redis-like sizes ---
-
-/** jemalloc's size class for an allocation of n bytes (8, 16, 32, 48, ... then 4 per doubling). */
-export function jemallocSize(n: number): number {
-  if (n <= 8) return 8;
-  if (n <= 128) return (n + 15) & ~15;
-  const step = 2 ** (Math.ceil(Math.log2(n)) - 3);
-  return Math.ceil(n / step) * step;
-}
 
 /** sdsReqType's header size for a string of len bytes. */
 function sdsHeader(len: number, isKey: boolean): number {

@@ -9,6 +9,7 @@ import type { ListValue } from '../keyspace/types/list.js';
 import type { SetValue } from '../keyspace/types/set.js';
 import type { ZSetValue } from '../keyspace/types/zset.js';
 import type { Value } from '../keyspace/value.js';
+import { lpEntrySize } from '../keyspace/types/redis-sizes.js';
 import { formatG17 } from '../util/format-double.js';
 import { encodeIntset } from './intset.js';
 import { encodeListpack } from './listpack.js';
@@ -205,23 +206,3 @@ function writeZset(w: RdbWriter, zset: ZSetValue, opts: RdbValueOptions): void {
   }
 }
 
-function lpEntrySize(v: string): number {
-  let enc: number;
-  const iv = v.length <= 20 ? parseStrictInt64Latin1(v) : null;
-  if (typeof iv === 'bigint') {
-    enc = 9;
-  } else if (iv !== null) {
-    const x = iv;
-    if (x >= 0 && x <= 127) enc = 1;
-    else if (x >= -4096 && x <= 4095) enc = 2;
-    else if (x >= -32768 && x <= 32767) enc = 3;
-    else if (x >= -8388608 && x <= 8388607) enc = 4;
-    else if (x >= -2147483648 && x <= 2147483647) enc = 5;
-    else enc = 9;
-  } else {
-    const len = v.length;
-    enc = len < 64 ? 1 + len : len < 4096 ? 2 + len : 5 + len;
-  }
-  const back = enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5;
-  return enc + back;
-}

@@ -5,6 +5,7 @@
  * (the small-list listpack encoding arrived in 7.2), so `encoding` is constant.
  */
 import type { CollectionValue } from '../value.js';
+import { jemallocSize, lpEntrySize } from './redis-sizes.js';
 
 const MIN_CAPACITY = 8;
 
@@ -199,31 +200,4 @@ const QUICKLIST_NODE = 40;
 const LP_EMPTY = 7;
 const NODE_LIMIT = 8192;
 const SIZE_ESTIMATE_OVERHEAD = 8;
-const INT_RE = /^(?:0|-?[1-9][0-9]{0,18})$/;
 
-/** jemalloc's size class for n bytes. */
-function jemallocSize(n: number): number {
-  if (n <= 8) return 8;
-  if (n <= 128) return (n + 15) & ~15;
-  const step = 2 ** (Math.ceil(Math.log2(n)) - 3);
-  return Math.ceil(n / step) * step;
-}
-
-/** Bytes one element takes in a listpack: encoding + data + backlen. */
-function lpEntrySize(v: string): number {
-  let enc: number;
-  if (v.length <= 20 && INT_RE.test(v) && BigInt(v) >= -9223372036854775808n && BigInt(v) <= 9223372036854775807n) {
-    const x = Number(v);
-    if (x >= 0 && x <= 127) enc = 1;
-    else if (x >= -4096 && x <= 4095) enc = 2;
-    else if (x >= -32768 && x <= 32767) enc = 3;
-    else if (x >= -8388608 && x <= 8388607) enc = 4;
-    else if (x >= -2147483648 && x <= 2147483647) enc = 5;
-    else enc = 9;
-  } else {
-    const len = v.length;
-    enc = len < 64 ? 1 + len : len < 4096 ? 2 + len : 5 + len;
-  }
-  const back = enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5;
-  return enc + back;
-}

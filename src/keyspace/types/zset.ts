@@ -20,6 +20,7 @@ import type { CollectionValue } from '../value.js';
 import { DenseMap } from './dense-map.js';
 import { DictSizeModel } from './dict-size-model.js';
 import { SkipList, type SkipNode } from './skiplist.js';
+import { jemallocSize, lpEntrySize } from './redis-sizes.js';
 
 export interface ScoreRange {
   min: number;
@@ -311,14 +312,6 @@ export class ZSetValue implements CollectionValue {
 
 const ROBJ = 16;
 const LP_HEADER = 6;
-const INT_RE = /^(?:0|-?[1-9][0-9]{0,18})$/;
-
-function jemallocSize(n: number): number {
-  if (n <= 8) return 8;
-  if (n <= 128) return (n + 15) & ~15;
-  const step = 2 ** (Math.ceil(Math.log2(n)) - 3);
-  return Math.ceil(n / step) * step;
-}
 
 function sdsAllocSize(len: number): number {
   const hdr = len === 0 ? 3 : len < 32 ? 1 : len < 256 ? 3 : len < 65536 ? 5 : 9;
@@ -330,21 +323,3 @@ function isLong(d: number): boolean {
   return Number.isInteger(d) && d >= -4611686018427387904 && d <= 4611686018427387904;
 }
 
-/** Bytes one element takes in a listpack: encoding + data + backlen. */
-function lpEntrySize(v: string): number {
-  let enc: number;
-  if (v.length <= 20 && INT_RE.test(v) && BigInt(v) >= -9223372036854775808n && BigInt(v) <= 9223372036854775807n) {
-    const x = Number(v);
-    if (x >= 0 && x <= 127) enc = 1;
-    else if (x >= -4096 && x <= 4095) enc = 2;
-    else if (x >= -32768 && x <= 32767) enc = 3;
-    else if (x >= -8388608 && x <= 8388607) enc = 4;
-    else if (x >= -2147483648 && x <= 2147483647) enc = 5;
-    else enc = 9;
-  } else {
-    const len = v.length;
-    enc = len < 64 ? 1 + len : len < 4096 ? 2 + len : 5 + len;
-  }
-  const back = enc <= 127 ? 1 : enc < 16383 ? 2 : enc < 2097151 ? 3 : enc < 268435455 ? 4 : 5;
-  return enc + back;
-}
