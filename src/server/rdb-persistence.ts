@@ -56,6 +56,10 @@ export class RdbPersistence implements PersistenceOps {
   private lastBgsaveTimeSec = -1;
   private saves = 0;
   private lastCowBytes = 0;
+  /** Pages copied on write by the last BGSAVE (nodis's rdb_last_cow_pages; Redis has no such field). */
+  private lastCowPages = 0;
+  /** Peak snapshot memory of the last BGSAVE: copies held until written (nodis's rdb_last_cow_peak). */
+  private lastCowPeak = 0;
   /** The last save started: a newer save renames its file only after it settled (newest file wins). */
   private lastWrite: Promise<unknown> = Promise.resolve();
   /** A shutdown (command or signal) is saving. */
@@ -172,6 +176,8 @@ export class RdbPersistence implements PersistenceOps {
       this.lastSaveSec = this.nowSec();
       this.lastBgsaveOk = true;
       this.lastCowBytes = res.stats.cowBytes;
+      this.lastCowPages = res.stats.cowPages;
+      this.lastCowPeak = res.stats.peakCopyBytes;
     } else {
       log.warn(`Background saving error: ${err instanceof Error ? err.message : String(err)}`);
       this.lastBgsaveOk = false;
@@ -404,7 +410,7 @@ export class RdbPersistence implements PersistenceOps {
     return Err.misconf;
   }
 
-  /** INFO persistence, from current_cow_peak to rdb_last_cow_size. */
+  /** INFO persistence, from current_cow_peak to rdb_last_cow_size, then nodis's rdb_last_cow_pages/peak. */
   infoFields(): string[] {
     const job = this.bg;
     const stats = job?.save.stats;
@@ -426,6 +432,9 @@ export class RdbPersistence implements PersistenceOps {
       `rdb_current_bgsave_time_sec:${job !== null ? this.nowSec() - job.startSec : -1}`,
       `rdb_saves:${this.saves}`,
       `rdb_last_cow_size:${this.lastCowBytes}`,
+      // nodis's own (tools parsing Redis's fields skip them): the issue asks for pages copied and peak memory
+      `rdb_last_cow_pages:${this.lastCowPages}`,
+      `rdb_last_cow_peak:${this.lastCowPeak}`,
     ];
   }
 
