@@ -9,7 +9,7 @@
  *
  * Pairing entries into fields/values or members/scores is the RDB loader's job, not this file's.
  */
-import { CorruptPackedError, normInt, parseStrictInt64, toBytes, type PackedEntry, type PackedInput } from './packed.js';
+import { CorruptPackedError, normInt, parseStrictInt64, toBytes, type PackedEntry, type PackedInput, type PackedText } from './packed.js';
 
 const HDR_SIZE = 6;
 const EOF = 0xff;
@@ -35,6 +35,18 @@ function backlenSize(l: number): number {
  * matching the header unless the header says "unknown" (65535).
  */
 export function decodeListpack(lp: Uint8Array): PackedEntry[] {
+  return decode(lp, false) as PackedEntry[];
+}
+
+/**
+ * decodeListpack with string entries as latin1 JS strings (the keyspace representation), sliced straight
+ * from the blob: the loader's path, with no Buffer view per entry.
+ */
+export function decodeListpackText(lp: Uint8Array): PackedText[] {
+  return decode(lp, true) as PackedText[];
+}
+
+function decode(lp: Uint8Array, text: boolean): Array<PackedEntry | string> {
   const size = lp.length;
   if (size < HDR_SIZE + 1) fail(0, `blob of ${size} bytes is shorter than a header and terminator`);
   const buf = Buffer.from(lp.buffer, lp.byteOffset, lp.byteLength);
@@ -43,7 +55,7 @@ export function decodeListpack(lp: Uint8Array): PackedEntry[] {
   if (buf[size - 1] !== EOF) fail(size - 1, 'missing terminator');
   const numele = buf.readUInt16LE(4);
 
-  const out: PackedEntry[] = [];
+  const out: Array<PackedEntry | string> = [];
   let p = HDR_SIZE;
   // the terminator is the last byte, so any entry must end at or before size - 1
   const limit = size - 1;
@@ -52,7 +64,7 @@ export function decodeListpack(lp: Uint8Array): PackedEntry[] {
     if (b === EOF) break;
     let hdr: number; // bytes of encoding before the data
     let dataLen: number;
-    let value: PackedEntry;
+    let value: PackedEntry | string;
     if (b < 0x80) {
       hdr = 1;
       dataLen = 0;
@@ -61,7 +73,7 @@ export function decodeListpack(lp: Uint8Array): PackedEntry[] {
       hdr = 1;
       dataLen = b & 0x3f;
       if (p + hdr + dataLen > limit) fail(p, `string entry of ${dataLen} bytes runs past the end`);
-      value = buf.subarray(p + 1, p + 1 + dataLen);
+      value = text ? buf.latin1Slice(p + 1, p + 1 + dataLen) : buf.subarray(p + 1, p + 1 + dataLen);
     } else if (b < 0xe0) {
       hdr = 2;
       dataLen = 0;
@@ -73,7 +85,7 @@ export function decodeListpack(lp: Uint8Array): PackedEntry[] {
       if (p + 2 > limit) fail(p, 'truncated 12-bit string length');
       dataLen = ((b & 0x0f) << 8) | buf[p + 1];
       if (p + hdr + dataLen > limit) fail(p, `string entry of ${dataLen} bytes runs past the end`);
-      value = buf.subarray(p + 2, p + 2 + dataLen);
+      value = text ? buf.latin1Slice(p + 2, p + 2 + dataLen) : buf.subarray(p + 2, p + 2 + dataLen);
     } else {
       switch (b) {
         case 0xf0:
@@ -81,7 +93,7 @@ export function decodeListpack(lp: Uint8Array): PackedEntry[] {
           if (p + 5 > limit) fail(p, 'truncated 32-bit string length');
           dataLen = buf.readUInt32LE(p + 1);
           if (p + hdr + dataLen > limit) fail(p, `string entry of ${dataLen} bytes runs past the end`);
-          value = buf.subarray(p + 5, p + 5 + dataLen);
+          value = text ? buf.latin1Slice(p + 5, p + 5 + dataLen) : buf.subarray(p + 5, p + 5 + dataLen);
           break;
         case 0xf1:
           hdr = 3;

@@ -13,6 +13,9 @@
  */
 export type PackedEntry = Buffer | number | bigint;
 
+/** A decoded element with string entries as latin1 JS strings (the *Text decoders, used by the loader). */
+export type PackedText = string | number | bigint;
+
 /** A compact encoding failed validation. `offset` is relative to the start of the blob. */
 export class CorruptPackedError extends Error {
   override name = 'CorruptPackedError';

@@ -210,10 +210,31 @@ export class RdbReader {
   stringLatin1(): string {
     // fast path for the common plain string of up to 63 bytes: no Buffer view is created (loading speed)
     const pos = this.pos;
-    const b = this.buf[pos];
-    if (b !== undefined && b >> 6 === RDB_6BITLEN && b < this.buf.length - pos) {
-      this.pos = pos + 1 + b;
-      return this.buf.latin1Slice(pos + 1, this.pos);
+    const buf = this.buf;
+    const b = buf[pos];
+    if (b !== undefined) {
+      const kind = b >> 6;
+      if (kind === RDB_6BITLEN && b < buf.length - pos) {
+        this.pos = pos + 1 + b;
+        return buf.latin1Slice(pos + 1, this.pos);
+      }
+      if (kind === RDB_14BITLEN && pos + 1 < buf.length) {
+        const len = ((b & 0x3f) << 8) | buf[pos + 1];
+        if (len <= buf.length - pos - 2) {
+          this.pos = pos + 2 + len;
+          return buf.latin1Slice(pos + 2, this.pos);
+        }
+      } else if (b === 0xc0 + RDB_ENC_INT8 && pos + 1 < buf.length) {
+        // integer-encoded strings: their decimal text, with no Buffer in between
+        this.pos = pos + 2;
+        return String(buf.readInt8(pos + 1));
+      } else if (b === 0xc0 + RDB_ENC_INT16 && pos + 2 < buf.length) {
+        this.pos = pos + 3;
+        return String(buf.readInt16LE(pos + 1));
+      } else if (b === 0xc0 + RDB_ENC_INT32 && pos + 4 < buf.length) {
+        this.pos = pos + 5;
+        return String(buf.readInt32LE(pos + 1));
+      }
     }
     return this.string().latin1Slice();
   }

@@ -13,8 +13,8 @@ import { ZSetValue } from '../keyspace/types/zset.js';
 import type { Value } from '../keyspace/value.js';
 import { strtodStrict } from '../util/strtod.js';
 import { decodeIntset } from './intset.js';
-import { decodeListpack } from './listpack.js';
-import { CorruptPackedError, type PackedEntry } from './packed.js';
+import { decodeListpackText } from './listpack.js';
+import { CorruptPackedError, type PackedText } from './packed.js';
 import type { RdbReader } from './rdb-primitives.js';
 import {
   QUICKLIST_NODE_CONTAINER_PACKED,
@@ -44,26 +44,20 @@ import {
   RdbUnsupportedTypeError,
   type RdbValueOptions,
 } from './rdb-value-types.js';
-import { decodeZiplist } from './ziplist.js';
+import { decodeZiplistText } from './ziplist.js';
 import { decodeZipmap } from './zipmap.js';
 
-/** A compact-encoding blob (listpack, ziplist, intset, zipmap) as a string, remembering where it started. */
-function readBlob(r: RdbReader): { blob: Buffer; at: number } {
-  const at = r.pos;
-  return { blob: r.string(), at };
-}
-
 /** Runs a blob decoder, turning its corruption error into an RdbFormatError at the blob's offset. */
-function decodeAt<T>(r: RdbReader, at: number, what: string, decode: () => T): T {
+function decodeAt<T>(r: RdbReader, at: number, what: string, decode: (blob: Buffer) => T, blob: Buffer): T {
   try {
-    return decode();
+    return decode(blob);
   } catch (e) {
     if (e instanceof CorruptPackedError) r.fail(`${what} integrity check failed (${e.message})`, at);
     throw e;
   }
 }
 
-const entryText = (e: PackedEntry): string => (typeof e === 'number' || typeof e === 'bigint' ? String(e) : e.latin1Slice());
+const entryText = (e: PackedText): string => (typeof e === 'string' ? e : String(e));
 
 function emptyKey(r: RdbReader, at: number): never {
   throw new RdbEmptyKeyError(r.base + at, 'empty keys are not allowed');
@@ -81,8 +75,9 @@ export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Va
     case RDB_TYPE_LIST:
       return readLinkedList(r, at);
     case RDB_TYPE_LIST_ZIPLIST: {
-      const { blob, at: bat } = readBlob(r);
-      const entries = decodeAt(r, bat, 'list ziplist', () => decodeZiplist(blob));
+      const bat = r.pos;
+      const blob = r.string();
+      const entries = decodeAt(r, bat, 'list ziplist', decodeZiplistText, blob);
       if (entries.length === 0) emptyKey(r, at);
       const list = new ListValue(entries.length);
       for (const e of entries) list.pushTail(entryText(e));
@@ -94,16 +89,18 @@ export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Va
     case RDB_TYPE_SET:
       return readPlainSet(r, at, opts);
     case RDB_TYPE_SET_INTSET: {
-      const { blob, at: bat } = readBlob(r);
-      const members = decodeAt(r, bat, 'intset', () => decodeIntset(blob));
+      const bat = r.pos;
+      const blob = r.string();
+      const members = decodeAt(r, bat, 'intset', decodeIntset, blob);
       if (members.length === 0) r.fail('intset integrity check failed (empty intset)', bat);
       const set = new SetValue(members.map(String));
       set.intset = set.size <= opts.setMaxIntsetEntries;
       return set;
     }
     case RDB_TYPE_SET_LISTPACK: {
-      const { blob, at: bat } = readBlob(r);
-      const entries = decodeAt(r, bat, 'set listpack', () => decodeListpack(blob));
+      const bat = r.pos;
+      const blob = r.string();
+      const entries = decodeAt(r, bat, 'set listpack', decodeListpackText, blob);
       if (entries.length === 0) emptyKey(r, at);
       const set = new SetValue();
       for (const e of entries) {
@@ -117,9 +114,10 @@ export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Va
       return readPlainZset(r, type, at, opts);
     case RDB_TYPE_ZSET_ZIPLIST:
     case RDB_TYPE_ZSET_LISTPACK: {
-      const { blob, at: bat } = readBlob(r);
+      const bat = r.pos;
+      const blob = r.string();
       const what = type === RDB_TYPE_ZSET_ZIPLIST ? 'zset ziplist' : 'zset listpack';
-      const entries = decodeAt(r, bat, what, () => (type === RDB_TYPE_ZSET_ZIPLIST ? decodeZiplist(blob) : decodeListpack(blob)));
+      const entries = decodeAt(r, bat, what, type === RDB_TYPE_ZSET_ZIPLIST ? decodeZiplistText : decodeListpackText, blob);
       if (entries.length % 2 !== 0) r.fail(`${what} integrity check failed (odd number of entries)`, bat);
       if (entries.length === 0) emptyKey(r, at);
       const zset = new ZSetValue();
@@ -136,8 +134,9 @@ export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Va
     case RDB_TYPE_HASH:
       return readPlainHash(r, at, opts);
     case RDB_TYPE_HASH_ZIPMAP: {
-      const { blob, at: bat } = readBlob(r);
-      const flat = decodeAt(r, bat, 'zipmap', () => decodeZipmap(blob));
+      const bat = r.pos;
+      const blob = r.string();
+      const flat = decodeAt(r, bat, 'zipmap', decodeZipmap, blob);
       const hash = new HashValue();
       let maxlen = 0;
       for (let i = 0; i < flat.length; i += 2) {
@@ -151,9 +150,10 @@ export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Va
     }
     case RDB_TYPE_HASH_ZIPLIST:
     case RDB_TYPE_HASH_LISTPACK: {
-      const { blob, at: bat } = readBlob(r);
+      const bat = r.pos;
+      const blob = r.string();
       const what = type === RDB_TYPE_HASH_ZIPLIST ? 'hash ziplist' : 'hash listpack';
-      const entries = decodeAt(r, bat, what, () => (type === RDB_TYPE_HASH_ZIPLIST ? decodeZiplist(blob) : decodeListpack(blob)));
+      const entries = decodeAt(r, bat, what, type === RDB_TYPE_HASH_ZIPLIST ? decodeZiplistText : decodeListpackText, blob);
       if (entries.length % 2 !== 0) r.fail(`${what} integrity check failed (odd number of entries)`, bat);
       if (entries.length === 0) emptyKey(r, at);
       const hash = new HashValue();
@@ -179,13 +179,10 @@ export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Va
 }
 
 /** A listpack/ziplist zset score: an integer entry, or a string strtod accepts (not NaN). */
-function packedScore(e: PackedEntry): number | null {
+function packedScore(e: PackedText): number | null {
   if (typeof e === 'number') return e;
   if (typeof e === 'bigint') return Number(e);
-  const s = e.latin1Slice();
-  const v = strtodStrict(s);
-  if (v !== null) return v;
-  return null;
+  return strtodStrict(e);
 }
 
 function readLinkedList(r: RdbReader, at: number): ListValue {
@@ -209,7 +206,8 @@ function readQuicklist(r: RdbReader, type: number, at: number): ListValue {
         r.fail(`quicklist integrity check failed (node container ${container})`, cat);
       }
     }
-    const { blob, at: bat } = readBlob(r);
+    const bat = r.pos;
+      const blob = r.string();
     if (blob.length === 0) r.fail('quicklist integrity check failed (empty node)', bat);
     if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
       list.pushTail(blob.latin1Slice());
@@ -218,8 +216,8 @@ function readQuicklist(r: RdbReader, type: number, at: number): ListValue {
     // empty packed nodes are skipped silently, as Redis does
     const entries =
       type === RDB_TYPE_LIST_QUICKLIST_2
-        ? decodeAt(r, bat, 'listpack', () => decodeListpack(blob))
-        : decodeAt(r, bat, 'ziplist', () => decodeZiplist(blob));
+        ? decodeAt(r, bat, 'listpack', decodeListpackText, blob)
+        : decodeAt(r, bat, 'ziplist', decodeZiplistText, blob);
     for (const e of entries) list.pushTail(entryText(e));
   }
   if (list.length === 0) emptyKey(r, at);

@@ -8,7 +8,7 @@
  * Layout: <zlbytes u32le> <zltail u32le> <zllen u16le> <entry>* <0xFF>
  * Entry:  <prevlen: 1 byte < 254, or 0xFE + u32le> <encoding> <data>
  */
-import { CorruptPackedError, normInt, type PackedEntry } from './packed.js';
+import { CorruptPackedError, normInt, type PackedEntry, type PackedText } from './packed.js';
 
 const HEADER_SIZE = 10;
 const END = 0xff;
@@ -19,6 +19,15 @@ function fail(offset: number, detail: string): never {
 }
 
 export function decodeZiplist(zl: Uint8Array): PackedEntry[] {
+  return decode(zl, false) as PackedEntry[];
+}
+
+/** decodeZiplist with string entries as latin1 JS strings sliced from the blob (the loader's path). */
+export function decodeZiplistText(zl: Uint8Array): PackedText[] {
+  return decode(zl, true) as PackedText[];
+}
+
+function decode(zl: Uint8Array, text: boolean): Array<PackedEntry | string> {
   const size = zl.length;
   if (size < HEADER_SIZE + 1) fail(0, `blob of ${size} bytes is shorter than a header and terminator`);
   const buf = Buffer.from(zl.buffer, zl.byteOffset, zl.byteLength);
@@ -29,7 +38,7 @@ export function decodeZiplist(zl: Uint8Array): PackedEntry[] {
   if (tail > size - 1) fail(4, `tail offset ${tail} is out of range`);
   const header = buf.readUInt16LE(8);
 
-  const out: PackedEntry[] = [];
+  const out: Array<PackedEntry | string> = [];
   const limit = size - 1; // entries must end at or before the terminator
   let p = HEADER_SIZE;
   let prevRawLen = 0;
@@ -49,20 +58,20 @@ export function decodeZiplist(zl: Uint8Array): PackedEntry[] {
     if (prevlen !== prevRawLen) fail(start, `prevlen ${prevlen} does not match the previous entry's size ${prevRawLen}`);
     if (p >= limit) fail(start, 'truncated entry encoding');
     const enc = buf[p];
-    let value: PackedEntry;
+    let value: PackedEntry | string;
     const kind = enc >> 6;
     if (kind === 0) {
       const len = enc & 0x3f;
       p += 1;
       if (p + len > limit) fail(start, `string entry of ${len} bytes runs past the end`);
-      value = buf.subarray(p, p + len);
+      value = text ? buf.latin1Slice(p, p + len) : buf.subarray(p, p + len);
       p += len;
     } else if (kind === 1) {
       if (p + 2 > limit) fail(start, 'truncated 14-bit string length');
       const len = ((enc & 0x3f) << 8) | buf[p + 1];
       p += 2;
       if (p + len > limit) fail(start, `string entry of ${len} bytes runs past the end`);
-      value = buf.subarray(p, p + len);
+      value = text ? buf.latin1Slice(p, p + len) : buf.subarray(p, p + len);
       p += len;
     } else if (kind === 2) {
       // ZIP_ENTRY_ENCODING masks string encodings with 0xc0: 0x81..0xbf read as 0x80 too
@@ -70,7 +79,7 @@ export function decodeZiplist(zl: Uint8Array): PackedEntry[] {
       const len = buf.readUInt32BE(p + 1);
       p += 5;
       if (p + len > limit) fail(start, `string entry of ${len} bytes runs past the end`);
-      value = buf.subarray(p, p + len);
+      value = text ? buf.latin1Slice(p, p + len) : buf.subarray(p, p + len);
       p += len;
     } else {
       p += 1;
