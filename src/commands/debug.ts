@@ -1,7 +1,7 @@
 /**
  * DEBUG: refused unless enable-debug-command allows it (yes, or local for loopback and unix
  * socket clients), as Redis 7.0's protected commands. Subcommands: SLEEP, SET-ACTIVE-EXPIRE,
- * OBJECT, DIGEST, DIGEST-VALUE (keyspace/digest.ts), RELOAD (the server's persistence service), HELP.
+ * OBJECT, DIGEST, DIGEST-VALUE (keyspace/digest.ts), RELOAD (the server's persistence service), POPULATE, HELP.
  */
 import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
@@ -20,6 +20,11 @@ const DEBUG_HELP = [
   '    Output a hex signature of the values of all the specified keys.',
   'OBJECT <key>',
   '    Show low level info about `key` and associated value.',
+  'POPULATE <count> [<prefix>] [<size>]',
+  "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+  "    it is used instead of the 'key' prefix. These are not propagated to",
+  '    replicas. Cluster slots are not respected so keys not belonging to the',
+  '    current node can be created in cluster mode.',
   'RELOAD [option ...]',
   '    Save the RDB on disk and reload it back to memory. Available <option> values:',
   '    * MERGE: conflicting keys will be loaded from RDB.',
@@ -104,6 +109,35 @@ function objectLine(ctx: CommandContext, key: string, v: Value): string {
   return `Value at:${addr} refcount:1 encoding:${v.type} serializedlength:0 lru:${lru} lru_seconds_idle:0`;
 }
 
+/** Keys past this count are refused as Redis refuses a dict it cannot allocate. */
+const POPULATE_MAX = 1 << 28;
+
+/**
+ * DEBUG POPULATE count [prefix] [size]: string keys prefix:N = "value:N" (cut or NUL-padded to
+ * size), skipping keys that exist; not propagated and not counted as changes, as in Redis.
+ */
+function populate(ctx: CommandContext, args: string[]): void {
+  const count = parsePositiveLong(args[1]);
+  if (count > POPULATE_MAX) fail(Err.populateOom);
+  const size = args.length === 4 ? parsePositiveLong(args[3]) : 0;
+  const prefix = args.length >= 3 ? args[2] : 'key';
+  const db = ctx.db;
+  for (let j = 0; j < count; j++) {
+    let key = `${prefix}:${j}`;
+    if (key.length > 127) key = key.slice(0, 127); // snprintf into a 128-byte buffer
+    if (db.get(key) !== undefined) continue;
+    let val = `value:${j}`;
+    if (size !== 0) val = size <= val.length ? val.slice(0, size) : val + '\0'.repeat(size - val.length);
+    db.set(key, val);
+  }
+}
+
+/** getPositiveLongFromObjectOrReply: 0..LONG_MAX, one error for everything else. */
+function parsePositiveLong(s: string): number {
+  if (!isStrictInt(s) || s.charCodeAt(0) === 45) fail(Err.mustBePositive);
+  return Number(s);
+}
+
 /** DEBUG <subcommand> [args] */
 export const debug = defineCommand({
   name: 'debug',
@@ -136,6 +170,10 @@ export const debug = defineCommand({
       const v = ctx.db.peek(args[1]);
       if (v === undefined) fail(Err.noSuchKey);
       return Reply.simple(objectLine(ctx, args[1], v));
+    }
+    if (sub === 'populate' && n >= 2 && n <= 4) {
+      populate(ctx, args);
+      return Reply.ok();
     }
     if (sub === 'reload') {
       const opts = { merge: false, flush: true, save: true };

@@ -162,6 +162,7 @@ export const Err = {
   // --- lists (lists.ts) ---
   indexOutOfRange: 'ERR index out of range',
   mustBePositive: 'ERR value is out of range, must be positive',
+  populateOom: 'ERR OOM in dictTryExpand',
   lposRankZero:
     "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
   lposCountNegative: "ERR COUNT can't be negative",
