@@ -203,6 +203,8 @@ export interface AdminOps {
   /** SHUTDOWN; returns an error text when refused. */
   shutdown(mode: 'default' | 'save' | 'nosave', opts: { now: boolean; force: boolean; abort: boolean }): string | null;
   lastSave(): number;
+  /** When the server started (ms). */
+  startedAt(): number;
   readonly slowlog: SlowlogOps;
   /** DEBUG SLEEP etc. may block the loop on purpose. */
   setActiveExpire(enabled: boolean): void;

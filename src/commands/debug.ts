@@ -72,27 +72,9 @@ export function stringEncoding(s: string): 'int' | 'embstr' | 'raw' {
   return s.length <= 44 ? 'embstr' : 'raw';
 }
 
-/** Bytes of an RDB length prefix. */
-function rdbLenLen(n: number): number {
-  if (n < 1 << 6) return 1;
-  if (n < 1 << 14) return 2;
-  return n <= 0xffffffff ? 5 : 9;
-}
-
-/** rdbSavedObjectLen for a string (without LZF compression, which nodis does not model). */
-function serializedLength(s: string): number {
-  if (s.length <= 11 && isStrictInt(s)) {
-    const v = Number(s);
-    if (v >= -128 && v <= 127) return 2;
-    if (v >= -32768 && v <= 32767) return 3;
-    if (v >= -2147483648 && v <= 2147483647) return 5;
-  }
-  return rdbLenLen(s.length) + s.length;
-}
-
-/** Server start time in ms (LASTSAVE is the start time until persistence exists). */
-function startedAt(ctx: CommandContext): number {
-  return ctx.server.admin.lastSave() * 1000;
+/** rdbSavedObjectLen: the value's RDB payload, i.e. its DUMP without type byte, version and CRC. */
+function serializedLength(ctx: CommandContext, v: Value): number {
+  return ctx.server.dumpCodec.dump(v).length - 11;
 }
 
 /** DEBUG OBJECT's line: Redis prints the object's address; nodis a stable per-key stand-in. */
@@ -103,10 +85,10 @@ function objectLine(ctx: CommandContext, key: string, v: Value): string {
     // Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS): refcount INT_MAX, created at startup
     const shared = v.length <= 4 && isStrictInt(v) && Number(v) >= 0;
     const refcount = shared ? 2147483647 : 1;
-    const idle = shared ? Math.floor((ctx.server.clock.now() - startedAt(ctx)) / 1000) : 0;
-    return `Value at:${addr} refcount:${refcount} encoding:${stringEncoding(v)} serializedlength:${serializedLength(v)} lru:${lru} lru_seconds_idle:${idle}`;
+    const idle = shared ? Math.floor((ctx.server.clock.now() - ctx.server.admin.startedAt()) / 1000) : 0;
+    return `Value at:${addr} refcount:${refcount} encoding:${stringEncoding(v)} serializedlength:${serializedLength(ctx, v)} lru:${lru} lru_seconds_idle:${idle}`;
   }
-  return `Value at:${addr} refcount:1 encoding:${v.type} serializedlength:0 lru:${lru} lru_seconds_idle:0`;
+  return `Value at:${addr} refcount:1 encoding:${v.encoding} serializedlength:${serializedLength(ctx, v)} lru:${lru} lru_seconds_idle:0`;
 }
 
 /** Keys past this count are refused as Redis refuses a dict it cannot allocate. */

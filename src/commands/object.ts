@@ -45,10 +45,7 @@ export function stringEncoding(s: string): 'int' | 'embstr' | 'raw' {
 }
 
 function encodingOf(v: Value): string {
-  if (typeof v === 'string') return stringEncoding(v);
-  // collection types (later issue) report their own encoding
-  const enc = (v as Value & { encoding?: string }).encoding;
-  return typeof enc === 'string' ? enc : 'unknown';
+  return typeof v === 'string' ? stringEncoding(v) : v.encoding;
 }
 
 /** objectComputeSize for a value (strings exact to Redis's accounting; collections ask the value). */

@@ -9,6 +9,8 @@ export type TypeName = 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream';
 /** Base shape of every non-string value. */
 export interface CollectionValue {
   readonly type: Exclude<TypeName, 'string'>;
+  /** What OBJECT ENCODING answers (Redis 7.0's encoding for the same data and thresholds). */
+  readonly encoding: string;
 }
 
 export type Value = string | CollectionValue;

@@ -109,6 +109,10 @@ export class AdminService implements AdminOps {
     return this.core.persistence.lastSave();
   }
 
+  startedAt(): number {
+    return this.core.startedAt;
+  }
+
   get slowlog(): SlowlogOps {
     return this.core.slowlog;
   }
