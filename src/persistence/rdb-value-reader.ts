@@ -59,6 +59,22 @@ function decodeAt<T>(r: RdbReader, at: number, what: string, decode: (blob: Buff
 
 const entryText = (e: PackedText): string => (typeof e === 'string' ? e : String(e));
 
+/** Appends the entries' texts to `out` from index `at`; returns `out`. */
+function entryTexts(entries: readonly PackedText[], out: string[], at: number): string[] {
+  for (let i = 0; i < entries.length; i++) out[at + i] = entryText(entries[i]!);
+  return out;
+}
+
+/** The index of the first of the first `n` strings that repeats an earlier one, -1 when none does. */
+function firstRepeat(items: readonly string[], n: number): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    if (seen.has(items[i]!)) return i;
+    seen.add(items[i]!);
+  }
+  return -1;
+}
+
 function emptyKey(r: RdbReader, at: number): never {
   throw new RdbEmptyKeyError(r.base + at, 'empty keys are not allowed');
 }
@@ -79,9 +95,7 @@ export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Va
       const blob = r.string();
       const entries = decodeAt(r, bat, 'list ziplist', decodeZiplistText, blob);
       if (entries.length === 0) emptyKey(r, at);
-      const list = new ListValue(entries.length);
-      for (const e of entries) list.pushTail(entryText(e));
-      return list;
+      return ListValue.fromArray(entryTexts(entries, new Array<string>(entries.length), 0));
     }
     case RDB_TYPE_LIST_QUICKLIST:
     case RDB_TYPE_LIST_QUICKLIST_2:
@@ -93,7 +107,8 @@ export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Va
       const blob = r.string();
       const members = decodeAt(r, bat, 'intset', decodeIntset, blob);
       if (members.length === 0) r.fail('intset integrity check failed (empty intset)', bat);
-      const set = new SetValue(members.map(String));
+      const set = new SetValue();
+      set.initMembers(members.map(String)); // strictly ascending: distinct
       set.intset = set.size <= opts.setMaxIntsetEntries;
       return set;
     }
@@ -103,8 +118,8 @@ export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Va
       const entries = decodeAt(r, bat, 'set listpack', decodeListpackText, blob);
       if (entries.length === 0) emptyKey(r, at);
       const set = new SetValue();
-      for (const e of entries) {
-        if (!set.add(entryText(e))) r.fail('set listpack integrity check failed (duplicate members)', bat);
+      if (set.initMembers(entryTexts(entries, new Array<string>(entries.length), 0)) !== -1) {
+        r.fail('set listpack integrity check failed (duplicate members)', bat);
       }
       set.updateEncoding(opts.setMaxIntsetEntries);
       return set;
@@ -120,14 +135,21 @@ export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Va
       const entries = decodeAt(r, bat, what, type === RDB_TYPE_ZSET_ZIPLIST ? decodeZiplistText : decodeListpackText, blob);
       if (entries.length % 2 !== 0) r.fail(`${what} integrity check failed (odd number of entries)`, bat);
       if (entries.length === 0) emptyKey(r, at);
-      const zset = new ZSetValue();
-      for (let i = 0; i < entries.length; i += 2) {
-        const member = entryText(entries[i]);
-        const score = packedScore(entries[i + 1]);
-        if (score === null) r.fail(`${what} integrity check failed (invalid score)`, bat);
-        if (zset.score(member) !== undefined) r.fail(`${what} integrity check failed (duplicate members)`, bat);
-        zset.set(member, score);
+      const n = entries.length >> 1;
+      const members = new Array<string>(n);
+      const scores = new Array<number>(n);
+      for (let i = 0; i < n; i++) {
+        members[i] = entryText(entries[2 * i]);
+        const score = packedScore(entries[2 * i + 1]);
+        if (score === null) {
+          // a repeated member before it is reported first, as when adding one by one
+          if (firstRepeat(members, i) !== -1) r.fail(`${what} integrity check failed (duplicate members)`, bat);
+          r.fail(`${what} integrity check failed (invalid score)`, bat);
+        }
+        scores[i] = score;
       }
+      const zset = new ZSetValue();
+      if (zset.initEntries(members, scores) !== -1) r.fail(`${what} integrity check failed (duplicate members)`, bat);
       if (zset.size > opts.zsetMaxListpackEntries) zset.listpack = false;
       return zset;
     }
@@ -156,12 +178,15 @@ export function readValue(r: RdbReader, type: number, opts: RdbValueOptions): Va
       const entries = decodeAt(r, bat, what, type === RDB_TYPE_HASH_ZIPLIST ? decodeZiplistText : decodeListpackText, blob);
       if (entries.length % 2 !== 0) r.fail(`${what} integrity check failed (odd number of entries)`, bat);
       if (entries.length === 0) emptyKey(r, at);
-      const hash = new HashValue();
-      for (let i = 0; i < entries.length; i += 2) {
-        if (!hash.set(entryText(entries[i]), entryText(entries[i + 1]))) {
-          r.fail(`${what} integrity check failed (duplicate fields)`, bat);
-        }
+      const n = entries.length >> 1;
+      const fields = new Array<string>(n);
+      const values = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        fields[i] = entryText(entries[2 * i]);
+        values[i] = entryText(entries[2 * i + 1]);
       }
+      const hash = new HashValue();
+      if (hash.initEntries(fields, values) !== -1) r.fail(`${what} integrity check failed (duplicate fields)`, bat);
       hash.listpack = hash.size <= opts.hashMaxListpackEntries;
       return hash;
     }
@@ -188,15 +213,15 @@ function packedScore(e: PackedText): number | null {
 function readLinkedList(r: RdbReader, at: number): ListValue {
   const n = r.length();
   if (n === 0) emptyKey(r, at);
-  const list = new ListValue(Math.min(n, 1024));
-  for (let i = 0; i < n; i++) list.pushTail(r.stringLatin1());
-  return list;
+  const items: string[] = [];
+  for (let i = 0; i < n; i++) items.push(r.stringLatin1());
+  return ListValue.fromArray(items);
 }
 
 function readQuicklist(r: RdbReader, type: number, at: number): ListValue {
   const nodes = r.length();
   if (nodes === 0) emptyKey(r, at);
-  const list = new ListValue();
+  const items: string[] = [];
   for (let k = 0; k < nodes; k++) {
     let container = QUICKLIST_NODE_CONTAINER_PACKED;
     if (type === RDB_TYPE_LIST_QUICKLIST_2) {
@@ -210,7 +235,7 @@ function readQuicklist(r: RdbReader, type: number, at: number): ListValue {
       const blob = r.string();
     if (blob.length === 0) r.fail('quicklist integrity check failed (empty node)', bat);
     if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
-      list.pushTail(blob.latin1Slice());
+      items.push(blob.latin1Slice());
       continue;
     }
     // empty packed nodes are skipped silently, as Redis does
@@ -218,10 +243,10 @@ function readQuicklist(r: RdbReader, type: number, at: number): ListValue {
       type === RDB_TYPE_LIST_QUICKLIST_2
         ? decodeAt(r, bat, 'listpack', decodeListpackText, blob)
         : decodeAt(r, bat, 'ziplist', decodeZiplistText, blob);
-    for (const e of entries) list.pushTail(entryText(e));
+    entryTexts(entries, items, items.length);
   }
-  if (list.length === 0) emptyKey(r, at);
-  return list;
+  if (items.length === 0) emptyKey(r, at);
+  return ListValue.fromArray(items);
 }
 
 function readPlainSet(r: RdbReader, at: number, opts: RdbValueOptions): SetValue {
@@ -230,12 +255,16 @@ function readPlainSet(r: RdbReader, at: number, opts: RdbValueOptions): SetValue
   const set = new SetValue();
   // too many entries for an intset: a hashtable from the start (max_entries capped at 2^30 as Redis does)
   set.intset = n <= Math.min(opts.setMaxIntsetEntries, 2 ** 30);
+  const members: string[] = [];
+  const offsets: number[] = [];
   for (let i = 0; i < n; i++) {
-    const mat = r.pos;
+    offsets.push(r.pos);
     const m = r.stringLatin1();
     if (set.intset && !isInt64(m)) set.intset = false;
-    if (!set.add(m)) r.fail('duplicate set members detected', mat);
+    members.push(m);
   }
+  const dup = set.initMembers(members);
+  if (dup !== -1) r.fail('duplicate set members detected', offsets[dup]!);
   return set;
 }
 
@@ -245,14 +274,26 @@ function readPlainZset(r: RdbReader, type: number, at: number, opts: RdbValueOpt
   const zset = new ZSetValue();
   zset.listpack = false;
   let sawNegZero = false;
+  const members: string[] = [];
+  const scores: number[] = [];
+  const offsets: number[] = [];
   for (let i = 0; i < n; i++) {
     const mat = r.pos;
+    offsets.push(mat);
     const m = r.stringLatin1();
     const score = type === RDB_TYPE_ZSET_2 ? r.binaryDouble() : r.doubleString();
-    if (Number.isNaN(score)) r.fail('zset with NAN score detected', mat);
+    if (Number.isNaN(score)) {
+      // a repeated member before it is reported first, as when adding one by one
+      const dup = firstRepeat(members, i);
+      if (dup !== -1) r.fail('duplicate zset fields detected', offsets[dup]!);
+      r.fail('zset with NAN score detected', mat);
+    }
     if (Object.is(score, -0)) sawNegZero = true;
-    if (!zset.set(m, score)) r.fail('duplicate zset fields detected', mat);
+    members.push(m);
+    scores.push(score);
   }
+  const dup = zset.initEntries(members, scores);
+  if (dup !== -1) r.fail('duplicate zset fields detected', offsets[dup]!);
   // converted after loading, since the elements are not stored in order
   zset.convertToListpackIfSmall(opts.zsetMaxListpackEntries, opts.zsetMaxListpackValue);
   if (zset.listpack && sawNegZero) {
@@ -272,13 +313,19 @@ function readPlainHash(r: RdbReader, at: number, opts: RdbValueOptions): HashVal
   if (n === 0) emptyKey(r, at);
   const hash = new HashValue();
   hash.listpack = n <= opts.hashMaxListpackEntries;
+  const fields: string[] = [];
+  const values: string[] = [];
+  const offsets: number[] = [];
   for (let i = 0; i < n; i++) {
-    const fat = r.pos;
+    offsets.push(r.pos);
     const f = r.stringLatin1();
     const v = r.stringLatin1();
     if (hash.listpack && (f.length > opts.hashMaxListpackValue || v.length > opts.hashMaxListpackValue)) hash.listpack = false;
-    if (!hash.set(f, v)) r.fail('duplicate hash fields detected', fat);
+    fields.push(f);
+    values.push(v);
   }
+  const dup = hash.initEntries(fields, values);
+  if (dup !== -1) r.fail('duplicate hash fields detected', offsets[dup]!);
   return hash;
 }
 

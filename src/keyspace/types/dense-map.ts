@@ -16,7 +16,7 @@
  */
 export class DenseSet {
   protected readonly slots = new Map<string, number>();
-  protected readonly keyArr: string[] = [];
+  protected keyArr: string[] = [];
 
   get size(): number {
     return this.keyArr.length;
@@ -33,6 +33,22 @@ export class DenseSet {
     this.keyArr.push(k);
     this.pushValue();
     return true;
+  }
+
+  /**
+   * Fills an empty dict from an array of keys (which it takes over), in that slot order: the
+   * bulk path of loading. Returns the index of the first repeated key, -1 when all are distinct
+   * (on a repeat the dict is left partial: the caller discards it).
+   */
+  initKeys(keys: string[]): number {
+    if (this.keyArr.length !== 0) throw new Error('DenseSet.initKeys: not empty');
+    const slots = this.slots;
+    for (let i = 0; i < keys.length; i++) {
+      slots.set(keys[i]!, i);
+      if (slots.size === i) return i;
+    }
+    this.keyArr = keys;
+    return -1;
   }
 
   /** Removes a key; true when it was present. */
@@ -102,8 +118,24 @@ export class DenseSet {
 
 /** A DenseSet with a value per key. */
 export class DenseMap<V> extends DenseSet {
-  private readonly valArr: V[] = [];
+  private valArr: V[] = [];
   private pending: V | undefined;
+
+  /**
+   * Fills an empty map from parallel arrays of keys and values (which it takes over), in that
+   * slot order. Returns the index of the first repeated key, -1 when all are distinct (on a
+   * repeat the map is left partial: the caller discards it).
+   */
+  initEntries(keys: string[], vals: V[]): number {
+    if (keys.length !== vals.length) throw new Error('DenseMap.initEntries: length mismatch');
+    const dup = super.initKeys(keys);
+    if (dup === -1) this.valArr = vals;
+    return dup;
+  }
+
+  override initKeys(_keys: string[]): number {
+    throw new Error('DenseMap.initKeys: use initEntries');
+  }
 
   get(k: string): V | undefined {
     const i = this.slots.get(k);

@@ -41,6 +41,15 @@ export class HashValue implements CollectionValue {
     return this.dict.set(f, v);
   }
 
+  /**
+   * Fills an empty hash from parallel arrays of fields and values (which it takes over), the
+   * bulk path of loading. Returns the index of the first repeated field, -1 when all are
+   * distinct (on a repeat the hash is left partial: the caller discards it).
+   */
+  initEntries(fields: string[], values: string[]): number {
+    return this.dict.initEntries(fields, values);
+  }
+
   remove(f: string): boolean {
     return this.dict.delete(f, this.listpack);
   }

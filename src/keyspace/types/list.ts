@@ -23,6 +23,15 @@ export class ListValue implements CollectionValue {
     this.mask = cap - 1;
   }
 
+  /** A list of the given items, in order (the bulk path of loading). */
+  static fromArray(items: readonly string[]): ListValue {
+    const list = new ListValue(items.length);
+    const buf = list.buf;
+    for (let i = 0; i < items.length; i++) buf[i] = items[i];
+    list.len = items.length;
+    return list;
+  }
+
   get encoding(): string {
     return 'quicklist';
   }

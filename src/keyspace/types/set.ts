@@ -36,6 +36,15 @@ export class SetValue implements CollectionValue {
     return this.dict.add(m);
   }
 
+  /**
+   * Fills an empty set from an array of members (which it takes over), the bulk path of
+   * loading. Returns the index of the first repeated member, -1 when all are distinct (on a
+   * repeat the set is left partial: the caller discards it).
+   */
+  initMembers(members: string[]): number {
+    return this.dict.initKeys(members);
+  }
+
   /** Removes a member (swap-remove: an intset's order is computed on output anyway). */
   remove(m: string): boolean {
     return this.dict.delete(m);

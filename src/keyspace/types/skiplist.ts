@@ -149,6 +149,73 @@ export class SkipList {
     return node;
   }
 
+  /**
+   * Fills an empty list with the elements of parallel arrays (members distinct): in one pass
+   * when they come in strictly ascending or descending (score, member) order, as a listpack or
+   * a skiplist saved from its tail holds them; by insert otherwise.
+   */
+  build(scores: readonly number[], members: readonly string[]): void {
+    const n = members.length;
+    let dir = 1;
+    if (n >= 2) {
+      dir = before(scores[0]!, members[0]!, scores[1]!, members[1]!) ? 1 : -1;
+      for (let i = 1; i < n; i++) {
+        const asc = before(scores[i - 1]!, members[i - 1]!, scores[i]!, members[i]!);
+        if (asc !== (dir === 1) || (!asc && !before(scores[i]!, members[i]!, scores[i - 1]!, members[i - 1]!))) {
+          dir = 0;
+          break;
+        }
+      }
+    }
+    if (dir === 1) this.buildSorted(scores, members, 0, 1, n);
+    else if (dir === -1) this.buildSorted(scores, members, n - 1, -1, n);
+    else for (let i = 0; i < n; i++) this.insert(scores[i]!, members[i]!);
+  }
+
+  /**
+   * Fills an empty list in one pass from elements in strictly ascending (score, member) order
+   * (the caller checks it), walking them from index `from` by `step` (+1 or -1), `count` of
+   * them. Levels come from the same random process as insert; spans are computed as it goes.
+   */
+  buildSorted(scores: readonly number[], members: readonly string[], from: number, step: number, count: number): void {
+    if (this.length !== 0) throw new Error('SkipList.buildSorted: not empty');
+    const last = this.update;
+    const lastRank = this.rankAt;
+    const header = this.header;
+    for (let i = 0; i < SKIPLIST_MAXLEVEL; i++) {
+      last[i] = header;
+      lastRank[i] = 0;
+    }
+    let maxLevel = 1;
+    let prev: SkipNode | null = null;
+    for (let k = 0, j = from; k < count; k++, j += step) {
+      const level = randomLevel(this.rand);
+      const node = new SkipNode(members[j]!, scores[j]!, level);
+      const rank = k + 1;
+      if (level > maxLevel) {
+        const hup = header.up!;
+        while (hup.length < 2 * (level - 1)) hup.push(null, 0);
+        maxLevel = level;
+      }
+      if (prev === null) header.n0 = node;
+      else prev.n0 = node;
+      for (let i = 1; i < level; i++) {
+        const u = last[i]!;
+        u.up![2 * i - 2] = node;
+        u.up![2 * i - 1] = rank - lastRank[i]!;
+        last[i] = node;
+        lastRank[i] = rank;
+      }
+      node.backward = prev;
+      prev = node;
+    }
+    // a link to the end spans the nodes after its source (as insert leaves it)
+    for (let i = 1; i < maxLevel; i++) last[i]!.up![2 * i - 1] = count - lastRank[i]!;
+    this.tail = prev;
+    this.length = count;
+    this.level = maxLevel;
+  }
+
   /** Fills `update` with the last node before (score, member) on each level; returns the candidate. */
   private locate(score: number, member: string): SkipNode | null {
     const update = this.update;

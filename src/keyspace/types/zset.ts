@@ -121,6 +121,23 @@ export class ZSetValue implements CollectionValue {
     return false;
   }
 
+  /**
+   * Fills an empty zset from parallel arrays (which it takes over; the dict keeps their order),
+   * the bulk path of loading: the skiplist is built in one pass when they are sorted either way.
+   * Returns the index of the first repeated member, -1 when all are distinct (on a repeat the
+   * zset is left unusable: the caller discards it). As set(), a listpack turns -0 into 0.
+   */
+  initEntries(members: string[], scores: number[]): number {
+    if (this.dict.size !== 0) throw new Error('ZSetValue.initEntries: not empty');
+    const n = members.length;
+    if (this.lp) for (let i = 0; i < n; i++) if (scores[i] === 0) scores[i] = 0;
+    const dup = this.dict.initEntries(members, scores);
+    if (dup !== -1) return dup;
+    if (!this.lp) for (let i = 0; i < n; i++) this.ht.add();
+    this.zsl.build(scores, members);
+    return -1;
+  }
+
   remove(member: string): boolean {
     const cur = this.dict.get(member);
     if (cur === undefined) return false;
