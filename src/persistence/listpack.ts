@@ -9,7 +9,7 @@
  *
  * Pairing entries into fields/values or members/scores is the RDB loader's job, not this file's.
  */
-import { CorruptPackedError, normInt, parseStrictInt64, toBytes, type PackedEntry, type PackedInput, type PackedText } from './packed.js';
+import { CorruptPackedError, normInt, parseStrictInt64, parseStrictInt64Latin1, type PackedEntry, type PackedInput, type PackedText } from './packed.js';
 
 const HDR_SIZE = 6;
 const EOF = 0xff;
@@ -226,39 +226,49 @@ function writeBacklen(out: Buffer, p: number, l: number): number {
   return p + n;
 }
 
-type Prepared = { int: number | bigint | null; bytes: Buffer | null; size: number };
-
-function prepare(e: PackedInput): Prepared {
-  if (typeof e === 'number') {
-    if (!Number.isSafeInteger(e)) throw new RangeError(`listpack: ${e} is not a safe integer`);
-    return { int: e, bytes: null, size: intEncodedSize(e) };
-  }
-  if (typeof e === 'bigint') return { int: e, bytes: null, size: intEncodedSize(e) };
-  const bytes = toBytes(e);
-  const iv = parseStrictInt64(bytes);
-  if (iv !== null) return { int: iv, bytes: null, size: intEncodedSize(iv) };
-  return { int: null, bytes, size: strEncodedSize(bytes.length) };
-}
+/** encodeListpack's per-entry scratch (reused: no object per entry): the integer form or null, and the size. */
+const prepInt: (number | bigint | null)[] = [];
+const prepSize: number[] = [];
 
 /**
  * Encodes entries as Redis would by appending them one by one (lpAppend): strings that are canonical int64s
  * (lpStringToInt64) become integers in the smallest encoding, other strings use the 6/12/32-bit length forms.
+ * Latin1 JS strings are written straight into the output (no intermediate Buffer per entry).
  */
 export function encodeListpack(entries: readonly PackedInput[]): Buffer {
-  const prepared = entries.map(prepare);
+  const n = entries.length;
   let total = HDR_SIZE + 1;
-  for (const e of prepared) total += e.size + backlenSize(e.size);
+  for (let i = 0; i < n; i++) {
+    const e = entries[i];
+    let iv: number | bigint | null;
+    let size: number;
+    if (typeof e === 'number') {
+      if (!Number.isSafeInteger(e)) throw new RangeError(`listpack: ${e} is not a safe integer`);
+      iv = e;
+      size = intEncodedSize(e);
+    } else if (typeof e === 'bigint') {
+      iv = e;
+      size = intEncodedSize(e);
+    } else {
+      iv = typeof e === 'string' ? parseStrictInt64Latin1(e) : parseStrictInt64(e);
+      size = iv !== null ? intEncodedSize(iv) : strEncodedSize(e.length);
+    }
+    prepInt[i] = iv;
+    prepSize[i] = size;
+    total += size + backlenSize(size);
+  }
   if (total > 0xffffffff) throw new RangeError('listpack: larger than 4 GB');
   const out = Buffer.allocUnsafe(total);
   out.writeUInt32LE(total, 0);
-  out.writeUInt16LE(Math.min(prepared.length, NUMELE_UNKNOWN), 4);
+  out.writeUInt16LE(Math.min(n, NUMELE_UNKNOWN), 4);
   let p = HDR_SIZE;
-  for (const e of prepared) {
-    if (e.int !== null) {
-      p = writeInt(out, p, e.int);
+  for (let i = 0; i < n; i++) {
+    const iv = prepInt[i];
+    if (iv !== null) {
+      p = writeInt(out, p, iv);
     } else {
-      const b = e.bytes as Buffer;
-      const len = b.length;
+      const e = entries[i] as Buffer | string;
+      const len = e.length;
       if (len < 64) {
         out[p++] = 0x80 | len;
       } else if (len < 4096) {
@@ -269,11 +279,17 @@ export function encodeListpack(entries: readonly PackedInput[]): Buffer {
         out.writeUInt32LE(len, p);
         p += 4;
       }
-      b.copy(out, p);
+      if (typeof e === 'string') out.latin1Write(e, p, len);
+      else e.copy(out, p);
       p += len;
     }
-    p = writeBacklen(out, p, e.size);
+    p = writeBacklen(out, p, prepSize[i]);
   }
   out[p] = EOF;
+  if (n > 4096) {
+    // do not keep a big value's worth of scratch
+    prepInt.length = 0;
+    prepSize.length = 0;
+  }
   return out;
 }

@@ -74,7 +74,24 @@ export function parseStrictInt64Latin1(s: string): number | bigint | null {
   if (s.length === 0 || s.length >= 21) return null;
   const c0 = s.charCodeAt(0);
   if (c0 !== 0x2d && (c0 < 0x30 || c0 > 0x39)) return null; // cheap reject for the common case
-  return parseStrictInt64(Buffer.from(s, 'latin1'));
+  const len = s.length;
+  if (len === 1 && c0 === 0x30) return 0;
+  let p = 0;
+  const negative = c0 === 0x2d;
+  if (negative) {
+    p++;
+    if (p === len) return null;
+  }
+  const d0 = s.charCodeAt(p);
+  if (d0 < 0x31 || d0 > 0x39) return null;
+  if (len - p > 15) return parseStrictInt64(Buffer.from(s, 'latin1')); // may need a bigint: the byte version
+  let v = 0;
+  for (; p < len; p++) {
+    const c = s.charCodeAt(p) - 0x30;
+    if (c < 0 || c > 9) return null;
+    v = v * 10 + c;
+  }
+  return negative ? -v : v;
 }
 
 /** Normalises a bigint to a number when it is a safe integer (the PackedEntry convention). */

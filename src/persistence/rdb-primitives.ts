@@ -294,7 +294,9 @@ export class RdbWriter {
    * string as a span for a later stage to compress (the RDB file writer's worker thread). See takeSpans().
    */
   deferCompression = false;
-  private spans: number[] = [];
+  /** Deferred-compression spans as triples in a growable array; spanLen numbers are in use. */
+  private spans = new Uint32Array(0);
+  private spanLen = 0;
 
   constructor(initialSize = 16 * 1024) {
     this.buf = Buffer.allocUnsafe(Math.max(16, initialSize));
@@ -314,12 +316,24 @@ export class RdbWriter {
     this.buf = next;
   }
 
-  /** The bytes written so far (a copy-free view), resetting the writer to a fresh buffer. */
+  /**
+   * The bytes written so far, resetting the writer: a copy-free view handed over with the buffer (a fresh
+   * one is allocated), or a copy when less than a quarter of the buffer is used (the buffer is kept). Either
+   * way the result is a buffer of its own, safe to transfer.
+   */
   take(): Buffer {
-    const out = this.buf.subarray(0, this.len);
-    this.buf = Buffer.allocUnsafe(this.buf.length);
+    const len = this.len;
+    let out: Buffer;
+    if (len < this.buf.length >>> 2) {
+      // a small chunk: copy it out (a buffer of its own) and keep the big one for the next chunk
+      out = Buffer.allocUnsafeSlow(len);
+      this.buf.copy(out, 0, 0, len);
+    } else {
+      out = this.buf.subarray(0, len);
+      this.buf = Buffer.allocUnsafe(this.buf.length);
+    }
     this.len = 0;
-    if (this.spans.length !== 0) this.spans = [];
+    this.spanLen = 0;
     return out;
   }
 
@@ -329,15 +343,15 @@ export class RdbWriter {
    * length prefix at prefixStart, the bytes at dataStart. Call it before take(), which forgets them.
    */
   takeSpans(): Uint32Array {
-    const out = Uint32Array.from(this.spans);
-    this.spans = [];
+    const out = this.spans.slice(0, this.spanLen);
+    this.spanLen = 0;
     return out;
   }
 
   /** Forgets what was written since the last take(), keeping the buffer (a scratch writer's reuse). */
   reset(): void {
     this.len = 0;
-    if (this.spans.length !== 0) this.spans = [];
+    this.spanLen = 0;
   }
 
   /** The byte at offset i of what was written since the last take(). */
@@ -352,13 +366,35 @@ export class RdbWriter {
     if (n <= 0) return this;
     const shift = this.len - from;
     const sp = src.spans;
-    for (let i = 0; i < sp.length; i += 3) {
-      if (sp[i] >= from) this.spans.push(sp[i] + shift, sp[i + 1] + shift, sp[i + 2]);
+    for (let i = 0; i < src.spanLen; i += 3) {
+      if (sp[i] >= from) this.span(sp[i] + shift, sp[i + 1] + shift, sp[i + 2]);
     }
     this.reserve(n);
-    src.buf.copy(this.buf, this.len, from, src.len);
+    if (n <= 256) {
+      // Buffer#copy of a part allocates a view: a short value is copied by hand
+      const sb = src.buf;
+      const db = this.buf;
+      for (let i = 0, o = this.len; i < n; i++) db[o + i] = sb[from + i];
+    } else {
+      src.buf.copy(this.buf, this.len, from, src.len);
+    }
     this.len += n;
     return this;
+  }
+
+  /** Records a deferred-compression span (see takeSpans). */
+  private span(prefixStart: number, dataStart: number, dataLen: number): void {
+    let sp = this.spans;
+    const n = this.spanLen;
+    if (n + 3 > sp.length) {
+      const next = new Uint32Array(Math.max(96, sp.length * 2));
+      next.set(sp.subarray(0, n));
+      this.spans = sp = next;
+    }
+    sp[n] = prefixStart;
+    sp[n + 1] = dataStart;
+    sp[n + 2] = dataLen;
+    this.spanLen = n + 3;
   }
 
   u8(v: number): this {
@@ -481,7 +517,7 @@ export class RdbWriter {
     if (compress && len > RDB_LZF_MIN_LEN && this.deferCompression) {
       const prefixStart = this.len;
       this.length(len);
-      this.spans.push(prefixStart, this.len, len);
+      this.span(prefixStart, this.len, len);
       return this.bytes(b);
     }
     if (compress && len > RDB_LZF_MIN_LEN) {
@@ -509,7 +545,7 @@ export class RdbWriter {
     }
     const prefixStart = this.len;
     this.length(len);
-    if (compress && len > RDB_LZF_MIN_LEN) this.spans.push(prefixStart, this.len, len);
+    if (compress && len > RDB_LZF_MIN_LEN) this.span(prefixStart, this.len, len);
     this.reserve(len);
     this.buf.latin1Write(s, this.len, len);
     this.len += len;
@@ -535,6 +571,14 @@ export class RdbWriter {
 
   /** rdbSaveMillisecondTime: int64 little-endian. */
   millisecondTime(ms: number): this {
-    return this.i64le(BigInt(Math.trunc(ms)));
+    const t = Math.trunc(ms);
+    if (!(t >= 0 && t <= Number.MAX_SAFE_INTEGER)) return this.i64le(BigInt(t));
+    // two 32-bit halves: no BigInt per key with a TTL
+    this.reserve(8);
+    const lo = t % 4294967296;
+    this.buf.writeUInt32LE(lo, this.len);
+    this.buf.writeUInt32LE((t - lo) / 4294967296, this.len + 4);
+    this.len += 8;
+    return this;
   }
 }

@@ -67,7 +67,7 @@ export interface RdbHeaderInfo {
 }
 
 export class RdbSnapshotSink implements SnapshotSink {
-  private readonly w = new RdbWriter(128 * 1024);
+  private readonly w = new RdbWriter(512 * 1024);
   private readonly scratch = new RdbWriter(16 * 1024);
   private needDrain = false;
   /** Bytes handed to the consumer (before compression). */
@@ -77,7 +77,7 @@ export class RdbSnapshotSink implements SnapshotSink {
     private readonly consumer: RdbChunkConsumer,
     private readonly opts: RdbValueOptions,
     header: RdbHeaderInfo,
-    private readonly chunkBytes = 64 * 1024,
+    private readonly chunkBytes = 256 * 1024,
   ) {
     this.w.deferCompression = true;
     this.scratch.deferCompression = true;

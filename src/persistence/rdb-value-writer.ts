@@ -160,23 +160,32 @@ function writeSet(w: RdbWriter, set: SetValue, opts: RdbValueOptions): void {
     }
   }
   w.u8(RDB_TYPE_SET);
-  w.length(set.size);
-  for (const m of set.members()) w.string(m, opts.compress);
+  const d = set.dict;
+  const n = d.size;
+  w.length(n);
+  for (let i = 0; i < n; i++) w.string(d.keyAt(i), opts.compress);
 }
 
 function writeHash(w: RdbWriter, hash: HashValue, opts: RdbValueOptions): void {
   if (hash.listpack) {
-    const flat: string[] = [];
-    for (const [f, v] of hash.entries()) flat.push(f, v);
+    const d = hash.dict;
+    const n = d.size;
+    const flat: string[] = new Array<string>(n * 2);
+    for (let i = 0; i < n; i++) {
+      flat[2 * i] = d.keyAt(i);
+      flat[2 * i + 1] = d.valueAt(i);
+    }
     w.u8(RDB_TYPE_HASH_LISTPACK);
     w.string(encodeListpack(flat), opts.compress);
     return;
   }
   w.u8(RDB_TYPE_HASH);
-  w.length(hash.size);
-  for (const [f, v] of hash.entries()) {
-    w.string(f, opts.compress);
-    w.string(v, opts.compress);
+  const d = hash.dict;
+  const n = d.size;
+  w.length(n);
+  for (let i = 0; i < n; i++) {
+    w.string(d.keyAt(i), opts.compress);
+    w.string(d.valueAt(i), opts.compress);
   }
 }
 

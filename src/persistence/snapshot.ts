@@ -126,8 +126,16 @@ export class Snapshot implements PageObserver {
   private dbPos = 0;
   private pagePos = -1;
   private enteredDb = false;
-  /** The page being walked: live (iterator over the recorded page) or from a copy. */
-  private liveIter: Iterator<[string, Value]> | null = null;
+  /**
+   * The page being walked: live (its entries read into pageKeys/pageVals when the walk reaches it; the
+   * page is unchanged until a write detaches it, so these are the live entries) or from a copy. The two
+   * arrays are reused for every page: no per-entry iterator results.
+   */
+  private walkingLive = false;
+  private readonly pageKeys: string[] = [];
+  private readonly pageVals: Value[] = [];
+  private pageLen = 0;
+  private pageIdx = 0;
   private copy: PageCopy | null = null;
   private copyIdx = 0;
   private copyPageBytes = 0;
@@ -241,20 +249,20 @@ export class Snapshot implements PageObserver {
       this.countCopy(0, 0, copiedBytes(copy), this.cursorCopyBytes);
       this.cursor.rebase(copy);
     }
-    const it = this.liveIter;
-    if (it === null) return; // already walking a copy
+    if (!this.walkingLive) return; // already walking a copy
     const st = this.states[this.dbPos];
     const out: PageCopy = [];
     let bytes = 0;
     let copied = 0;
     const hasExpires = st.expires.size !== 0;
-    for (let r = it.next(); !r.done; r = it.next()) {
-      const [key, value] = r.value;
+    for (let i = this.pageIdx; i < this.pageLen; i++) {
+      const key = this.pageKeys[i];
+      const value = this.pageVals[i];
       out.push(key, cloneValue(value), hasExpires ? st.expires.get(key) : undefined);
       bytes += entryBytes(key, value);
       copied += copiedBytes(value);
     }
-    this.liveIter = null;
+    this.endLivePage();
     this.copy = out;
     this.copyIdx = 0;
     this.copyPageBytes = bytes;
@@ -317,16 +325,17 @@ export class Snapshot implements PageObserver {
   /** Emits the next entry; false when the walk is complete. */
   private nextEntry(): boolean {
     for (;;) {
-      if (this.liveIter !== null) {
-        const r = this.liveIter.next();
-        if (!r.done) {
-          const [key, value] = r.value;
+      if (this.walkingLive) {
+        const i = this.pageIdx;
+        if (i < this.pageLen) {
+          this.pageIdx = i + 1;
+          const key = this.pageKeys[i];
           const st = this.states[this.dbPos];
           const exp = st.expires.size === 0 ? undefined : st.expires.get(key);
-          this.emit(st.index, key, value, exp, true);
+          this.emit(st.index, key, this.pageVals[i], exp, true);
           return true;
         }
-        this.liveIter = null;
+        this.endLivePage();
       } else if (this.copy !== null) {
         const c = this.copy;
         if (this.copyIdx < c.length) {
@@ -378,12 +387,41 @@ export class Snapshot implements PageObserver {
         this.copyPageBytes = st.copyBytes[p];
         st.copies[p] = undefined;
       } else {
-        this.liveIter = st.pages[p].entries();
+        this.readLivePage(st.pages[p]);
       }
       st.pages[p] = NO_ENTRIES;
       st.mark[p] = WALKED;
       return true;
     }
+  }
+
+  /** Reads a live page's entries into the reused arrays (in the page's order). */
+  private readLivePage(page: ReadonlyMap<string, Value>): void {
+    this.pageLen = 0;
+    page.forEach(this.readEntry);
+    this.pageIdx = 0;
+    this.walkingLive = true;
+  }
+
+  /** readLivePage's callback (one bound function: Map.forEach makes no entry arrays). */
+  private readonly readEntry = (v: Value, k: string): void => {
+    const n = this.pageLen;
+    this.pageKeys[n] = k;
+    this.pageVals[n] = v;
+    this.pageLen = n + 1;
+  };
+
+  /** Done with the live page: forget it (the arrays keep their capacity, not its entries). */
+  private endLivePage(): void {
+    this.walkingLive = false;
+    const vs = this.pageVals;
+    const ks = this.pageKeys;
+    for (let i = 0; i < this.pageLen; i++) {
+      ks[i] = '';
+      vs[i] = '';
+    }
+    this.pageLen = 0;
+    this.pageIdx = 0;
   }
 
   private nextDb(): void {
@@ -411,7 +449,7 @@ export class Snapshot implements PageObserver {
     this.detach();
     for (const st of this.states) st.copies.fill(undefined);
     this.copy = null;
-    this.liveIter = null;
+    this.endLivePage();
     this.cursor = null;
     this.cursorValue = null;
     if (this.timer !== null) clearImmediate(this.timer);
