@@ -7,16 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { parseLexRange, parseScoreRange } from '../../src/commands/zset-args.js';
 import { strtodStrict as tryParseScore } from '../../src/util/strtod.js';
 import { ZSetValue } from '../../src/keyspace/types/zset.js';
+import { rng } from '../helpers/rng.js';
 
 /** A seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 4294967296;
-  };
-}
-
 function sorted(model: Map<string, number>): Array<[string, number]> {
   return [...model].sort((a, b) => (a[1] !== b[1] ? a[1] - b[1] : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis } from '../helpers/oracle.js';
 import { keyeventLines, type OraclePair, startOraclePair } from '../helpers/oracle-pair.js';
 import type { RespConn } from '../helpers/resp-session.js';
+import { rng } from '../helpers/rng.js';
 
 const BIN = 'a\x00b\xff\r\n\x80z';
 const MIN = '-9223372036854775808';
@@ -207,18 +208,6 @@ const TABLE: string[][] = [
   ['COMMAND', 'GETKEYS', 'LMPOP', '2', 'a', 'b', 'LEFT'],
   ['COMMAND', 'GETKEYS', 'LMOVE', 'a', 'b', 'LEFT', 'LEFT'],
 ];
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomCommands(seed: number, count: number): string[][] {
   const r = rng(seed);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis } from '../helpers/oracle.js';
 import { keyeventLines, type OraclePair, startOraclePair } from '../helpers/oracle-pair.js';
 import type { RespConn } from '../helpers/resp-session.js';
+import { rng } from '../helpers/rng.js';
 
 const BIN = 'a\x00b\xff\r\n\x80z';
 const MIN = '-9223372036854775808';
@@ -224,17 +225,6 @@ function normalize(raw: string): string {
   }
   items.sort();
   return `${raw.slice(0, headEnd)} ${JSON.stringify(items)}`;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomCommands(seed: number, count: number): string[][] {
