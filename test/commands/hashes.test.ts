@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HashValue } from '../../src/keyspace/types/hash.js';
 import { rng as makeRng } from '../helpers/rng.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
+import { err } from '../helpers/error-reply.js';
 
 let server: TestServer;
 let c: Redis;
@@ -34,15 +35,6 @@ beforeEach(async () => {
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 const NOTINT = 'ERR value is not an integer or out of range';
 const arity = (name: string) => `ERR wrong number of arguments for '${name}' command`;
-
-async function err(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return 'no error';
-}
 
 describe('HashValue', () => {
   it('tracks listpack encoding one way and clones independently', () => {

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ListValue } from '../../src/keyspace/types/list.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
+import { err } from '../helpers/error-reply.js';
 
 let server: TestServer;
 let c: Redis;
@@ -33,15 +34,6 @@ beforeEach(async () => {
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 const NOTINT = 'ERR value is not an integer or out of range';
 const arity = (name: string) => `ERR wrong number of arguments for '${name}' command`;
-
-async function err(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return 'no error';
-}
 
 describe('pushes and pops', () => {
   it('pushes at both ends and reports the length', async () => {

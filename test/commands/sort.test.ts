@@ -7,6 +7,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
+import { err } from '../helpers/error-reply.js';
 
 let server: TestServer;
 let c: Redis;
@@ -30,15 +31,6 @@ beforeEach(async () => {
 });
 
 const NOTDOUBLE = "ERR One or more scores can't be converted into double";
-
-async function err(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return 'no error';
-}
 
 describe('SORT', () => {
   it('sorts a list numerically, ALPHA, DESC, with LIMIT', async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ZSetValue } from '../../src/keyspace/types/zset.js';
 import { strtodStrict } from '../../src/util/strtod.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
+import { err } from '../helpers/error-reply.js';
 
 let server: TestServer;
 let c: Redis;
@@ -37,15 +38,6 @@ const SYNTAX = 'ERR syntax error';
 const WEIGHT = 'ERR weight value is not a float';
 const NOTINT = 'ERR value is not an integer or out of range';
 const arity = (name: string) => `ERR wrong number of arguments for '${name}' command`;
-
-async function err(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return 'no error';
-}
 
 /** Puts a zset into db 0 (members with scores), as a small listpack one. */
 function zset(key: string, ...pairs: Array<[string, number]>): void {

@@ -8,6 +8,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
+import { err } from '../helpers/error-reply.js';
 
 let server: TestServer;
 let c: Redis;
@@ -32,15 +33,6 @@ beforeEach(async () => {
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 const arity = (name: string) => `ERR wrong number of arguments for '${name}' command`;
-
-async function err(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return 'no error';
-}
 
 describe('ZADD / ZINCRBY / ZREM', () => {
   it('adds, updates and reports with the options', async () => {
