@@ -81,3 +81,25 @@ export async function keyeventLines(pair: OraclePair): Promise<{ redis: string[]
       });
   return { redis: lines(a), nodis: lines(b) };
 }
+
+/**
+ * Sends each row to both connections in turn and returns one line per reply that differs (argv,
+ * Redis's reply, nodis's); `normalize` (if given) is applied to both replies first.
+ */
+export async function compareRows(
+  r: RespConn,
+  n: RespConn,
+  rows: readonly string[][],
+  normalize?: (reply: string) => string,
+): Promise<string[]> {
+  const mismatches: string[] = [];
+  for (const argv of rows) {
+    let [a, b] = await Promise.all([r.cmd(...argv), n.cmd(...argv)]);
+    if (normalize !== undefined) {
+      a = normalize(a);
+      b = normalize(b);
+    }
+    if (a !== b) mismatches.push(`${JSON.stringify(argv)}\n  redis: ${JSON.stringify(a)}\n  nodis: ${JSON.stringify(b)}`);
+  }
+  return mismatches;
+}

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis } from '../helpers/oracle.js';
-import { keyeventLines, type OraclePair, startOraclePair } from '../helpers/oracle-pair.js';
+import { compareRows, keyeventLines, type OraclePair, startOraclePair } from '../helpers/oracle-pair.js';
 import type { RespConn } from '../helpers/resp-session.js';
 import { rng } from '../helpers/rng.js';
 
@@ -257,14 +257,7 @@ describe.skipIf(!hasRedis)('lists oracle', () => {
     await pair?.close();
   });
 
-  async function compare(rows: string[][]): Promise<string[]> {
-    const mismatches: string[] = [];
-    for (const argv of rows) {
-      const [a, b] = await Promise.all([r.cmd(...argv), n.cmd(...argv)]);
-      if (a !== b) mismatches.push(`${JSON.stringify(argv)}\n  redis: ${JSON.stringify(a)}\n  nodis: ${JSON.stringify(b)}`);
-    }
-    return mismatches;
-  }
+  const compare = (rows: string[][]): Promise<string[]> => compareRows(r, n, rows);
 
   it('answers the whole table byte for byte', async () => {
     expect((await compare(TABLE)).join('\n')).toBe('');

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRedis } from '../helpers/oracle.js';
-import { keyeventLines, type OraclePair, startOraclePair } from '../helpers/oracle-pair.js';
+import { compareRows, keyeventLines, type OraclePair, startOraclePair } from '../helpers/oracle-pair.js';
 import type { RespConn } from '../helpers/resp-session.js';
 import { rng } from '../helpers/rng.js';
 
@@ -270,18 +270,8 @@ describe.skipIf(!hasRedis)('sets oracle', () => {
     await pair?.close();
   });
 
-  async function compare(rows: string[][], sorted = false): Promise<string[]> {
-    const mismatches: string[] = [];
-    for (const argv of rows) {
-      let [a, b] = await Promise.all([r.cmd(...argv), n.cmd(...argv)]);
-      if (sorted) {
-        a = normalize(a);
-        b = normalize(b);
-      }
-      if (a !== b) mismatches.push(`${JSON.stringify(argv)}\n  redis: ${JSON.stringify(a)}\n  nodis: ${JSON.stringify(b)}`);
-    }
-    return mismatches;
-  }
+  const compare = (rows: string[][], sorted = false): Promise<string[]> =>
+    compareRows(r, n, rows, sorted ? normalize : undefined);
 
   it('answers the whole table byte for byte', async () => {
     expect((await compare(TABLE)).join('\n')).toBe('');
