@@ -36,6 +36,11 @@ export interface PageObserver {
    * every page of both dbs instead.
    */
   beforeSwap?(a: Db, b: Db): void;
+  /**
+   * A stored collection is about to be changed in place (willModify), after beforePageWrite for its
+   * page: an observer holding a reference to the same object copies it now.
+   */
+  beforeValueWrite?(value: CollectionValue): void;
 }
 
 /** What a db needs from the server around it: the time, and who to tell about expired keys. */
@@ -242,7 +247,15 @@ export class Db {
 
   /** Call before mutating a stored collection in place, so the snapshot can copy it first. */
   willModify(key: string): void {
-    if (this.observer !== null) this.observer.beforePageWrite(this, this.pageOf(key));
+    const obs = this.observer;
+    if (obs !== null) {
+      const p = this.pageOf(key);
+      obs.beforePageWrite(this, p);
+      if (obs.beforeValueWrite !== undefined) {
+        const v = this.pages[p].get(key);
+        if (v !== undefined && typeof v !== 'string') obs.beforeValueWrite(v);
+      }
+    }
     if (this.watched.size !== 0) this.touchWatched(key);
   }
 

@@ -281,9 +281,12 @@ export class RdbSnapshotSink implements SnapshotSink {
     };
   }
 
-  /** Hands off the slice's bytes; waits when the consumer has too much in flight. */
+  /**
+   * Between slices: hands off what is buffered once it is worth a message (a quarter chunk; slices of a
+   * millisecond would otherwise post a small buffer each), and waits when the consumer has too much in flight.
+   */
   endSlice(): Promise<void> | void {
-    this.flush();
+    if (this.w.size >= this.chunkBytes >>> 2) this.flush();
     if (this.needDrain) {
       this.needDrain = false;
       return this.consumer.drain();

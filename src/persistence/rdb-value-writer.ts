@@ -197,10 +197,13 @@ function isLong(d: number): boolean {
 function writeZset(w: RdbWriter, zset: ZSetValue, opts: RdbValueOptions): void {
   if (zset.listpack) {
     // zzlInsertAt: the member, then the score as an integer when integral, else as d2string's %.17g
-    const flat: PackedInput[] = [];
-    for (const [m, s] of zset.entries()) {
-      flat.push(m);
-      flat.push(isLong(s) ? (Number.isSafeInteger(s) ? s : BigInt(s)) : Buffer.from(formatG17(s), 'latin1'));
+    // (a %.17g text of a non-integral score never reads as an integer, so it can go in as a string)
+    const flat: PackedInput[] = new Array<PackedInput>(zset.size * 2);
+    let i = 0;
+    for (let x = zset.zsl.first(); x !== null; x = x.succ) {
+      const s = x.score;
+      flat[i++] = x.member;
+      flat[i++] = isLong(s) ? (Number.isSafeInteger(s) ? s : BigInt(s)) : formatG17(s);
     }
     w.u8(RDB_TYPE_ZSET_LISTPACK);
     w.string(encodeListpack(flat), opts.compress);

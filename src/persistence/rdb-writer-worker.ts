@@ -8,6 +8,7 @@
  * Blocking fs calls are fine here: this thread does nothing else.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Crc64 } from './crc64.js';
@@ -36,6 +37,21 @@ export type FromWorker =
   | { op: 'done'; bytes: number; crc: string }
   | { op: 'aborted' }
   | { op: 'error'; message: string; code: string | undefined };
+
+/**
+ * This thread's work is background work: on Linux it lowers its own priority (nice 10; setpriority takes a
+ * thread id there, read from /proc/thread-self), so on a busy machine the main thread serving clients runs
+ * first. Best effort: elsewhere, or when not allowed, the thread keeps the normal priority.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid) os.setPriority(tid, 10);
+  } catch {
+    // not Linux, or not permitted
+  }
+}
+lowerPriority();
 
 const port = parentPort!;
 const job = workerData as WriterJob;

@@ -8,12 +8,16 @@
  * stops after a time budget or a work budget), handing each (db, key, value, expireAt) to the sink.
  *
  * Copy on write. Every Db mutation calls beforePageWrite(db, page) first. A page the walk has not reached is
- * then captured: its entries, collections cloned (strings are immutable), with their expiry times, kept until
- * the walk reaches that page and emits the copy instead of the live page. A page is captured at most once
- * (a mark per page: untouched / captured / walked). If the page being walked right now is written, the rest
- * of it is captured the same way, and a value the sink is still writing in parts (below) is cloned and
- * handed to the sink's cursor (rebase) before the write lands. So the output is exactly the keyspace at the
- * start instant, whatever runs between slices.
+ * then captured: its entries (key, value reference, expiry time), kept until the walk reaches that page and
+ * emits the copy instead of the live page. A page is captured at most once (a mark per page: untouched /
+ * captured / walked). If the page being walked right now is written, the rest of it is captured the same
+ * way. Strings are immutable, so a reference is a copy. A collection is copied only when it is itself about
+ * to be changed in place: Db.willModify calls beforeValueWrite(value) after beforePageWrite, and a
+ * collection still referenced by a copy (the `shared` map) is cloned into the copy's slot then (the clone
+ * keeps the start-instant contents). A collection moved to another key (RENAME, MOVE) is the same object,
+ * so it is found wherever it is changed. Copying pages by reference keeps the cost of a first write to a
+ * page small (no clone of every collection on it) and copies only what is actually changed. So the output
+ * is exactly the keyspace at the start instant, whatever runs between slices.
  *
  * FLUSHDB/FLUSHALL and SWAPDB need no copies: a flush installs new pages and never writes the old ones
  * again, and a swap moves page objects between Db objects unchanged. The snapshot keeps the page objects it
@@ -23,9 +27,9 @@
  *
  * Big values. The sink may write a value in parts: entry() returns a ValueCursor, which the walker steps in
  * bounded units (elements) within and across slices. The cursor reads the live value by element index. When
- * that value's page is about to be written before the cursor finishes, the walker clones the value (the
- * simple correct choice: one O(n) copy, only when a big value being written is modified meanwhile) and
- * calls cursor.rebase(clone); a clone keeps the element order, so the cursor's index stays valid.
+ * that value is about to be changed in place before the cursor finishes, the walker clones it (one O(n)
+ * copy, only when a big value being written is modified meanwhile) and calls cursor.rebase(clone); a clone
+ * keeps the element order, so the cursor's index stays valid.
  *
  * Costs counted for INFO: pages and entries copied on write and an estimate of their bytes
  * (rdb_last_cow_size), and the peak of bytes held in captured pages.
@@ -94,9 +98,12 @@ function entryBytes(key: string, v: Value): number {
   return 48 + key.length + (typeof v === 'string' ? v.length : collectionBytes(v));
 }
 
-/** Rough bytes a copy allocates for an entry: its three slots, plus the clone of a collection. */
-function copiedBytes(v: Value): number {
-  return 24 + (typeof v === 'string' ? 0 : collectionBytes(v));
+/** Bytes a captured entry's three slots take (values are referenced, not cloned). */
+const SLOT_BYTES = 24;
+
+/** Rough bytes a clone of a collection allocates. */
+function cloneBytes(v: Value): number {
+  return typeof v === 'string' ? 0 : collectionBytes(v);
 }
 
 export class Snapshot implements PageObserver {
@@ -121,6 +128,8 @@ export class Snapshot implements PageObserver {
   private readonly dbs: readonly Db[];
   private readonly startedAt = performance.now();
   private copyBytesNow = 0;
+  /** Collections referenced by captured pages not yet emitted, with the copy that holds each. */
+  private readonly shared = new Map<Value, PageCopy>();
 
   // walk position
   private dbPos = 0;
@@ -224,12 +233,14 @@ export class Snapshot implements PageObserver {
     let copied = 0;
     const expires = st.expires;
     const hasExpires = expires.size !== 0;
+    const shared = this.shared;
     for (const [key, value] of page) {
       out[i++] = key;
-      out[i++] = cloneValue(value);
+      out[i++] = value;
       out[i++] = hasExpires ? expires.get(key) : undefined;
+      if (typeof value !== 'string') shared.set(value, out);
       bytes += entryBytes(key, value);
-      copied += copiedBytes(value);
+      copied += SLOT_BYTES;
     }
     st.mark[p] = CAPTURED;
     st.copies[p] = out;
@@ -238,29 +249,48 @@ export class Snapshot implements PageObserver {
     this.onCapture?.(st.index, p);
   }
 
-  /** The page being walked is about to be written: copy what the walk has not emitted yet. */
-  private detachCurrent(): void {
-    if (this.cursor !== null && this.cursorLive) {
-      const copy = cloneValue(this.cursorValue!);
+  beforeValueWrite(value: CollectionValue): void {
+    if (this.cursorLive && this.cursorValue === value) {
+      // the value being written in parts: continue from a clone
+      const copy = cloneValue(value);
       this.cursorLive = false;
       this.cursorValue = copy;
       this.stats.cowValues++;
       this.cursorCopyBytes = entryBytes('', copy);
-      this.countCopy(0, 0, copiedBytes(copy), this.cursorCopyBytes);
-      this.cursor.rebase(copy);
+      this.countCopy(0, 0, cloneBytes(copy), this.cursorCopyBytes);
+      this.cursor!.rebase(copy);
+      return;
     }
+    const out = this.shared.get(value);
+    if (out === undefined) return;
+    this.shared.delete(value);
+    const copy = cloneValue(value);
+    for (let i = 1; i < out.length; i += 3) {
+      if (out[i] === value) {
+        out[i] = copy;
+        break;
+      }
+    }
+    this.stats.cowValues++;
+    this.countCopy(0, 0, cloneBytes(copy), 0);
+  }
+
+  /** The page being walked is about to be written: copy what the walk has not emitted yet. */
+  private detachCurrent(): void {
     if (!this.walkingLive) return; // already walking a copy
     const st = this.states[this.dbPos];
     const out: PageCopy = [];
     let bytes = 0;
     let copied = 0;
     const hasExpires = st.expires.size !== 0;
+    const shared = this.shared;
     for (let i = this.pageIdx; i < this.pageLen; i++) {
       const key = this.pageKeys[i];
       const value = this.pageVals[i];
-      out.push(key, cloneValue(value), hasExpires ? st.expires.get(key) : undefined);
+      out.push(key, value, hasExpires ? st.expires.get(key) : undefined);
+      if (typeof value !== 'string') shared.set(value, out);
       bytes += entryBytes(key, value);
-      copied += copiedBytes(value);
+      copied += SLOT_BYTES;
     }
     this.endLivePage();
     this.copy = out;
@@ -341,7 +371,10 @@ export class Snapshot implements PageObserver {
         if (this.copyIdx < c.length) {
           const i = this.copyIdx;
           this.copyIdx += 3;
-          this.emit(this.states[this.dbPos].index, c[i] as string, c[i + 1] as Value, c[i + 2] as number | undefined, false);
+          const v = c[i + 1] as Value;
+          // a collection still shared with the keyspace is live: the cursor must be told of changes
+          const live = typeof v !== 'string' && this.shared.delete(v);
+          this.emit(this.states[this.dbPos].index, c[i] as string, v, c[i + 2] as number | undefined, live);
           return true;
         }
         this.copy = null;
@@ -448,6 +481,7 @@ export class Snapshot implements PageObserver {
     this.abortReason = reason;
     this.detach();
     for (const st of this.states) st.copies.fill(undefined);
+    this.shared.clear();
     this.copy = null;
     this.endLivePage();
     this.cursor = null;
