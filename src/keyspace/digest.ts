@@ -15,8 +15,8 @@
  * expired keys still present are included. Integers Redis keeps encoded (int strings, intset
  * and listpack integers) are hashed in their decimal form, which is what nodis stores.
  */
-import { createHash } from 'node:crypto';
 import { formatG17 } from '../util/format-double.js';
+import { sha1Into } from '../util/sha1.js';
 import type { Db } from './db.js';
 import type { HashValue } from './types/hash.js';
 import type { ListValue } from './types/list.js';
@@ -34,23 +34,18 @@ function be32(n: number): Buffer {
   return b;
 }
 
-function sha1(data: string | Buffer): Buffer {
-  const h = createHash('sha1');
-  if (typeof data === 'string') h.update(data, 'latin1');
-  else h.update(data);
-  return h.digest();
-}
+const hashed = new Uint8Array(20);
 
 /** digest ^= SHA1(data). Strings are latin1 (one char per byte). */
 export function xorDigest(digest: Buffer, data: string | Buffer): void {
-  const h = sha1(data);
-  for (let j = 0; j < 20; j++) digest[j] ^= h[j];
+  sha1Into(data, hashed);
+  for (let j = 0; j < 20; j++) digest[j] ^= hashed[j];
 }
 
 /** digest = SHA1(digest ^ SHA1(data)). */
 export function mixDigest(digest: Buffer, data: string | Buffer): void {
   xorDigest(digest, data);
-  sha1(digest).copy(digest);
+  sha1Into(digest, digest);
 }
 
 /**
