@@ -93,9 +93,15 @@ function collectionBytes(v: CollectionValue): number {
   return typeof c.memoryUsage === 'function' ? c.memoryUsage(5) : 64;
 }
 
-/** Rough bytes an entry of a copy keeps alive: key, value (shared strings included) and overhead. */
+/**
+ * Rough bytes an entry of a copy keeps alive: key, value (shared strings included) and overhead. For a
+ * collection, an estimate from its element count (about 48 bytes an element): this runs for every entry of
+ * every captured page, where a measured memoryUsage() would walk each collection.
+ */
 function entryBytes(key: string, v: Value): number {
-  return 48 + key.length + (typeof v === 'string' ? v.length : collectionBytes(v));
+  if (typeof v === 'string') return 48 + key.length + v.length;
+  const c = v as unknown as { size?: number; length?: number };
+  return 112 + key.length + 48 * (c.size ?? c.length ?? 0);
 }
 
 /** Bytes a captured entry's three slots take (values are referenced, not cloned). */
