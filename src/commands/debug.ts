@@ -5,6 +5,8 @@
  */
 import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
+import type { ListValue } from '../keyspace/types/list.js';
+import { quicklistNodes } from '../keyspace/types/quicklist-layout.js';
 import type { Value } from '../keyspace/value.js';
 import { datasetDigest, valueDigest } from '../keyspace/digest.js';
 import { hashKey } from '../keyspace/key-hash.js';
@@ -77,6 +79,17 @@ function serializedLength(ctx: CommandContext, v: Value): number {
   return ctx.server.dumpCodec.dump(v).length - 11;
 }
 
+/** DEBUG OBJECT's quicklist fields: nodes, average elements per node, fill, compression, listpack bytes. */
+function quicklistFields(ctx: CommandContext, l: ListValue): string {
+  const fill = Math.max(-5, ctx.server.config.getNumber('list-max-listpack-size'));
+  const nodes = quicklistNodes(l, fill);
+  let bytes = 0;
+  for (const n of nodes) bytes += n.bytes;
+  const avg = nodes.length === 0 ? 0 : l.length / nodes.length;
+  const compressed = ctx.server.config.getNumber('list-compress-depth') !== 0 ? 1 : 0;
+  return ` ql_nodes:${nodes.length} ql_avg_node:${avg.toFixed(2)} ql_listpack_max:${fill} ql_compressed:${compressed} ql_uncompressed_size:${bytes}`;
+}
+
 /** DEBUG OBJECT's line: Redis prints the object's address; nodis a stable per-key stand-in. */
 function objectLine(ctx: CommandContext, key: string, v: Value): string {
   const lru = Math.floor(ctx.server.clock.now() / 1000) & 0xffffff;
@@ -88,7 +101,7 @@ function objectLine(ctx: CommandContext, key: string, v: Value): string {
     const idle = shared ? Math.floor((ctx.server.clock.now() - ctx.server.admin.startedAt()) / 1000) : 0;
     return `Value at:${addr} refcount:${refcount} encoding:${stringEncoding(v)} serializedlength:${serializedLength(ctx, v)} lru:${lru} lru_seconds_idle:${idle}`;
   }
-  return `Value at:${addr} refcount:1 encoding:${v.encoding} serializedlength:${serializedLength(ctx, v)} lru:${lru} lru_seconds_idle:0`;
+  return `Value at:${addr} refcount:1 encoding:${v.encoding} serializedlength:${serializedLength(ctx, v)} lru:${lru} lru_seconds_idle:0${v.type === 'list' ? quicklistFields(ctx, v as ListValue) : ''}`;
 }
 
 /** Keys past this count are refused as Redis refuses a dict it cannot allocate. */

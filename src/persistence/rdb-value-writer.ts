@@ -9,7 +9,7 @@ import type { ListValue } from '../keyspace/types/list.js';
 import type { SetValue } from '../keyspace/types/set.js';
 import type { ZSetValue } from '../keyspace/types/zset.js';
 import type { Value } from '../keyspace/value.js';
-import { lpEntrySize } from '../keyspace/types/redis-sizes.js';
+import { quicklistNodes } from '../keyspace/types/quicklist-layout.js';
 import { formatG17 } from '../util/format-double.js';
 import { encodeIntset } from './intset.js';
 import { encodeListpack } from './listpack.js';
@@ -30,17 +30,9 @@ import {
   type RdbValueOptions,
 } from './rdb-value-types.js';
 
-/** quicklist.c: elements of at least this many bytes get a plain node of their own. */
-const PACKED_THRESHOLD = 1 << 30;
-/** quicklist.c: optimization_level, the node size limits for fill -1 .. -5. */
-const OPTIMIZATION_LEVEL = [4096, 8192, 16384, 32768, 65536];
-const SIZE_SAFETY_LIMIT = 8192;
-/** quicklist.c: _quicklistNodeAllowInsert over-estimates an entry's listpack overhead as 8 bytes. */
-const SIZE_ESTIMATE_OVERHEAD = 8;
 /** quicklist.c: nodes smaller than this are never compressed; compression must save more than 8 bytes. */
 const MIN_COMPRESS_BYTES = 48;
 const MIN_COMPRESS_IMPROVE = 8;
-const LP_EMPTY_BYTES = 7;
 
 /** rdbSaveObjectType + rdbSaveObject for one value. */
 export function writeValue(w: RdbWriter, value: Value, opts: RdbValueOptions): void {
@@ -67,56 +59,9 @@ export function writeValue(w: RdbWriter, value: Value, opts: RdbValueOptions): v
   }
 }
 
-/** A quicklist node as pushes at the tail leave it: elements [start, end), packed or plain. */
-interface NodeSpan {
-  start: number;
-  end: number;
-  plain: boolean;
-}
-
-/** _quicklistNodeAllowInsert (Redis 7.0.15): may an element of sz bytes join a node of nodeSz bytes? */
-function allowInsert(nodeSz: number, nodeCount: number, fill: number, sz: number): boolean {
-  const newSz = nodeSz + sz + SIZE_ESTIMATE_OVERHEAD;
-  if (fill < 0) return newSz <= OPTIMIZATION_LEVEL[Math.min(-fill, OPTIMIZATION_LEVEL.length) - 1];
-  if (newSz > SIZE_SAFETY_LIMIT) return false;
-  return nodeCount < fill;
-}
-
-/** The nodes Redis's quicklist would have after RPUSHing the list's elements one by one. */
-export function quicklistNodes(list: ListValue, fill: number): NodeSpan[] {
-  const out: NodeSpan[] = [];
-  let start = 0;
-  let nodeSz = 0;
-  let count = 0;
-  const n = list.length;
-  for (let i = 0; i < n; i++) {
-    const e = list.at(i);
-    const sz = e.length;
-    if (sz >= PACKED_THRESHOLD) {
-      if (i > start) out.push({ start, end: i, plain: false });
-      out.push({ start: i, end: i + 1, plain: true });
-      start = i + 1;
-      count = 0;
-      continue;
-    }
-    if (count > 0 && allowInsert(nodeSz, count, fill, sz)) {
-      nodeSz += lpEntrySize(e);
-      count++;
-      continue;
-    }
-    if (i > start) out.push({ start, end: i, plain: false });
-    start = i;
-    nodeSz = LP_EMPTY_BYTES + lpEntrySize(e);
-    count = 1;
-  }
-  if (n > start) out.push({ start, end: n, plain: false });
-  return out;
-}
-
 function writeList(w: RdbWriter, list: ListValue, opts: RdbValueOptions): void {
   w.u8(RDB_TYPE_LIST_QUICKLIST_2);
-  const fill = Math.max(-5, opts.listMaxListpackSize);
-  const nodes = quicklistNodes(list, fill);
+  const nodes = quicklistNodes(list, opts.listMaxListpackSize);
   w.length(nodes.length);
   const depth = opts.listCompressDepth;
   for (let k = 0; k < nodes.length; k++) {

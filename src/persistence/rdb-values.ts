@@ -7,5 +7,6 @@
  * to rdb-primitives.ts; the compact blobs to their codecs.
  */
 export * from './rdb-value-types.js';
-export { quicklistNodes, writeValue } from './rdb-value-writer.js';
+export { quicklistNodes } from '../keyspace/types/quicklist-layout.js';
+export { writeValue } from './rdb-value-writer.js';
 export { readValue } from './rdb-value-reader.js';

@@ -170,6 +170,28 @@ suite('server commands: nodis vs redis-server', () => {
     }
   });
 
+  it('DEBUG OBJECT of a list has the quicklist fields (nodes, fill, compression, sizes)', async () => {
+    const norm = (s: string) => s.replace(/at:0x[0-9a-f]+/, 'at:ADDR').replace(/lru:\d+ lru_seconds_idle:\d+/, 'lru:N');
+    const cases: Array<[string, string, string[]]> = [
+      ['-2', '0', ['a', 'b', 'c', '1234']],
+      ['-2', '1', ['x']],
+      ['2', '1', ['a', 'b', 'c', 'd', 'e']],
+      ['-1', '0', Array.from({ length: 300 }, (_, i) => `element-${i}-${'z'.repeat(i % 40)}`)],
+      ['-7', '2', Array.from({ length: 2000 }, (_, i) => String(i * 37))],
+    ];
+    for (const [fill, depth, elements] of cases) {
+      await same('config', 'set', 'list-max-listpack-size', fill);
+      await same('config', 'set', 'list-compress-depth', depth);
+      await same('del', 'ql');
+      await same('rpush', 'ql', ...elements);
+      const [a, b] = await Promise.all([r.cmd('debug', 'object', 'ql'), n.cmd('debug', 'object', 'ql')]);
+      expect(norm(b), `${fill} ${depth}`).toBe(norm(a));
+    }
+    await same('config', 'set', 'list-max-listpack-size', '-2');
+    await same('config', 'set', 'list-compress-depth', '0');
+    await same('del', 'ql');
+  });
+
   it('SLOWLOG entries have Redis\'s shape', async () => {
     await same('config', 'set', 'slowlog-log-slower-than', '0');
     await same('slowlog', 'reset');

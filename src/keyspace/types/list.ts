@@ -5,7 +5,8 @@
  * (the small-list listpack encoding arrived in 7.2), so `encoding` is constant.
  */
 import type { CollectionValue } from '../value.js';
-import { jemallocSize, lpEntrySize } from './redis-sizes.js';
+import { quicklistNodes } from './quicklist-layout.js';
+import { jemallocSize } from './redis-sizes.js';
 
 const MIN_CAPACITY = 8;
 
@@ -170,43 +171,20 @@ export class ListValue implements CollectionValue {
   /**
    * MEMORY USAGE's objectComputeSize, as Redis 7.0 counts a quicklist: robj + quicklist header,
    * plus the average size of the first `samples` nodes (quicklistNode + its listpack allocation)
-   * times the number of nodes. Nodes are modelled as pushes fill them (fill -2: a listpack of at
-   * most 8 KB, counting Redis's 8-byte insert estimate); counting them is O(n).
+   * times the number of nodes. Nodes are laid out as pushes fill them under the default fill -2
+   * (quicklist-layout.ts); counting them is O(n).
    */
   memoryUsage(samples: number): number {
-    const n = this.len;
-    if (n === 0) return ROBJ + QUICKLIST;
-    let sampled = 0;
+    if (this.len === 0) return ROBJ + QUICKLIST;
+    const nodes = quicklistNodes(this, -2);
+    const sampled = Math.max(1, Math.min(samples, nodes.length));
     let sampledSize = 0;
-    let nodes = 0;
-    let lpBytes = LP_EMPTY;
-    let nodeCount = 0;
-    const closeNode = (): void => {
-      if (sampled < samples) {
-        sampledSize += QUICKLIST_NODE + jemallocSize(lpBytes);
-        sampled++;
-      }
-      nodes++;
-    };
-    for (let i = 0; i < n; i++) {
-      const sz = lpEntrySize(this.at(i));
-      if (nodeCount > 0 && lpBytes + sz + SIZE_ESTIMATE_OVERHEAD > NODE_LIMIT) {
-        closeNode();
-        lpBytes = LP_EMPTY;
-        nodeCount = 0;
-      }
-      lpBytes += sz;
-      nodeCount++;
-    }
-    closeNode();
-    return ROBJ + QUICKLIST + Math.floor((sampledSize / sampled) * nodes);
+    for (let i = 0; i < sampled; i++) sampledSize += QUICKLIST_NODE + jemallocSize(nodes[i].bytes);
+    return ROBJ + QUICKLIST + Math.floor((sampledSize / sampled) * nodes.length);
   }
 }
 
 const ROBJ = 16;
 const QUICKLIST = 40;
 const QUICKLIST_NODE = 40;
-const LP_EMPTY = 7;
-const NODE_LIMIT = 8192;
-const SIZE_ESTIMATE_OVERHEAD = 8;
 
