@@ -96,6 +96,8 @@ export interface ServerOps {
   readonly dumpCodec: DumpCodec;
   /** RDB saving: SAVE, BGSAVE, LASTSAVE, SHUTDOWN's save, FLUSHALL's save, DEBUG RELOAD. */
   readonly persistence: PersistenceOps;
+  /** AOF rewriting: BGREWRITEAOF (server/aof-rewriter.ts implements it). */
+  readonly aof: AofOps;
 }
 
 /** RDB saving as commands see it (server/rdb-persistence.ts implements it). */
@@ -112,6 +114,12 @@ export interface PersistenceOps {
   flushedAll(): void;
   /** DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: BLOCKED or an error reply. */
   reload(ctx: CommandContext, opts: { merge: boolean; flush: boolean; save: boolean }): Reply;
+}
+
+/** AOF rewriting as commands see it. */
+export interface AofOps {
+  /** BGREWRITEAOF: "Background append only file rewriting started"/"scheduled", or an error reply. */
+  bgrewriteaof(ctx: CommandContext): Reply;
 }
 
 /** The DUMP payload codec as commands see it. */

@@ -1,7 +1,7 @@
 /**
  * RDB saving commands: SAVE and BGSAVE. The saving itself (snapshot, file, rules, INFO figures) is the
- * server's persistence service, reached through ctx.server.persistence. LASTSAVE and SHUTDOWN are in
- * server.ts, DEBUG RELOAD in debug.ts.
+ * server's persistence service, reached through ctx.server.persistence; BGREWRITEAOF goes to ctx.server.aof
+ * (the AOF rewriter). LASTSAVE and SHUTDOWN are in server.ts, DEBUG RELOAD in debug.ts.
  */
 import { Err, fail } from '../protocol/errors.js';
 import { isWord } from './args.js';
@@ -32,4 +32,14 @@ export const bgsave = defineCommand({
   },
 });
 
-export const persistenceCommands: CommandSpec[] = [save, bgsave];
+/** BGREWRITEAOF -- starts a background AOF rewrite (scheduled while a BGSAVE runs, or inside MULTI). */
+export const bgrewriteaof = defineCommand({
+  name: 'bgrewriteaof',
+  arity: 1,
+  flags: ['admin', 'noscript'],
+  run(ctx) {
+    return ctx.server.aof.bgrewriteaof(ctx);
+  },
+});
+
+export const persistenceCommands: CommandSpec[] = [save, bgsave, bgrewriteaof];

@@ -176,9 +176,52 @@ export class Dispatcher implements Executor {
       // several records (SPOP with a count) go out wrapped in MULTI/EXEC, as Redis's alsoPropagate
       else this.propagator.transaction(dbIndex, () => rewritten.forEach((a) => this.propagator.propagate(dbIndex, a)));
     }
-    if (this.observing) this.hooks.executed(ctx, spec, argv, us);
+    // replayed commands (EXEC's queue during an AOF load) feed no MONITOR/slowlog: only their changes count
+    if (ctx.replaying) this.replayDirty += ctx.dirty;
+    else if (this.observing) this.hooks.executed(ctx, spec, argv, us);
     return reply;
   }
+
+  /**
+   * Runs a command as loaded or replicated (AOF replay; issue 6's master stream): no auth, -LOADING, MISCONF or
+   * OOM checks (arity still), no propagation (ctx.replaying must be set), no stats, slowlog or MONITOR.
+   * As Redis's fake AOF client: inside MULTI everything but EXEC is queued, and EXEC runs the queue.
+   * Returns the reply (the caller drops it; errors are ignored as Redis ignores them), or undefined when argv[0]
+   * (or its subcommand) is not a command, which fails an AOF load. ctx.dirty holds the changes made, except
+   * those of EXEC's queued commands; replayDirty counts them all.
+   */
+  replay(ctx: CommandContext, argv: string[]): Reply | undefined {
+    let spec = this.lookup(argv[0]);
+    if (spec === undefined) return undefined;
+    if (spec.subcommandMap !== undefined && argv.length >= 2) {
+      spec = spec.subcommandMap.get(argv[1].toLowerCase());
+      if (spec === undefined) return undefined;
+    }
+    const a = spec.arity;
+    if ((a > 0 && argv.length !== a) || argv.length < -a) return new ErrorReply(Err.wrongArity(spec.fullName));
+    const client = ctx.client;
+    if (client.multi !== null && spec.name !== 'exec') {
+      client.multi.push({ spec, argv });
+      return Reply.queued();
+    }
+    ctx.argv = argv;
+    ctx.spec = spec;
+    ctx.dirty = 0;
+    ctx.propagateAs = null;
+    let reply: Reply;
+    try {
+      reply = spec.run(ctx, argv.slice(spec.argOffset));
+    } catch (e) {
+      if (e instanceof CommandError) reply = new ErrorReply(e.message);
+      else if (e instanceof WrongTypeError) reply = new ErrorReply(Err.wrongType);
+      else reply = this.caught(e, argv);
+    }
+    this.replayDirty += ctx.dirty;
+    return reply;
+  }
+
+  /** Changes made by replayed commands, EXEC's queued ones included (rdb_changes_since_last_save after a load). */
+  replayDirty = 0;
 
   transaction<T>(dbIndex: number, fn: () => T): T {
     return this.propagator.transaction(dbIndex, fn);

@@ -16,6 +16,11 @@ export class Propagator {
   private batchDepth = 0;
   private batch: Array<[number, readonly string[]]> = [];
 
+  /** True inside transaction(): records are held until it ends (a rewrite must not start then). */
+  get inTransaction(): boolean {
+    return this.batchDepth > 0;
+  }
+
   addListener(l: PropagationListener): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);

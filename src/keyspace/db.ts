@@ -48,6 +48,11 @@ export interface DbEnv {
   readonly clock: Clock;
   /** False on a replica: logically expired keys are hidden but kept until the master's DEL. */
   deleteExpired: boolean;
+  /**
+   * Set while a dataset is replayed (AOF load): no key counts as expired, as Redis's keyIsExpired while
+   * loading, so the replayed commands see the keys they saw when they were logged; expiry catches up after.
+   */
+  expiryPaused?: boolean;
   /** A key was found expired and deleted (to be propagated as DEL and notified). */
   expired(db: Db, key: string): void;
   /** A key was created (Redis's dbAdd): the 'new' keyspace event. */
@@ -134,7 +139,7 @@ export class Db {
   /** Whether key has a TTL that has passed (without deleting it). */
   isExpired(key: string): boolean {
     const t = this.expires.get(key);
-    return t !== undefined && t <= this.env.clock.now();
+    return t !== undefined && t <= this.env.clock.now() && this.env.expiryPaused !== true;
   }
 
   private expireNow(key: string): undefined {

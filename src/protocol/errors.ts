@@ -97,6 +97,8 @@ export const Err = {
   notAllowedInMulti: (name: string) => `ERR Command not allowed inside a transaction`,
   misconf:
     'MISCONF Redis is configured to save RDB snapshots, but it\'s currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.',
+  /** writeCommandsDeniedByDiskError, DISK_ERROR_TYPE_AOF: reason is strerror(aof_last_write_errno). */
+  misconfAof: (reason: string) => `MISCONF Errors writing to the AOF file: ${reason}`,
   // --- server administration, COMMAND, scripting (server helper) ---
   subcommandSyntax: (sub: string, cmd: string) =>
     `ERR unknown subcommand or wrong number of arguments for '${sub.slice(0, 128)}'. Try ${cmd.toUpperCase()} HELP.`,
@@ -199,4 +201,10 @@ export const Err = {
   shutdownErrors: 'ERR Errors trying to SHUTDOWN. Check logs.',
   debugReloadOptions: 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.',
   debugReloadFailed: 'ERR Error trying to load the RDB dump, check server logs.',
+  // --- AOF rewrite (aof-rewriter.ts) ---
+  /** BGSAVE while BGREWRITEAOF runs (Redis 7.0's text for any other child). */
+  bgsaveAofInProgress:
+    "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
+  aofRewriteInProgress: 'ERR Background append only file rewriting already in progress',
+  aofRewriteCantStart: "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
 } as const;

@@ -88,6 +88,7 @@ export class AdminService implements AdminOps {
     this.core.stats.dirty = dirty;
     this.core.dispatcher.totalCommands = 0;
     this.core.persistence.resetStats();
+    this.core.aofRewriter.resetStats();
     this.opsPerSec.reset();
     this.inputKbps.reset();
     this.outputKbps.reset();

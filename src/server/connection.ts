@@ -195,7 +195,18 @@ export class Connection {
 
   flush(): void {
     const parts = this.out.take();
-    if (parts !== null && !this.closed) {
+    // appendfsync always: replies wait until the records before them are durable (aof-persistence.ts)
+    if (parts !== null && !this.closed && !this.core.aof.holdsReplies(this, parts)) this.sendHeld(parts);
+    if (this.closing && !this.closed && !this.ending && !this.core.aof.holding(this)) {
+      // like Redis's close() after the last reply: no half-open socket left to a peer that keeps sending
+      this.ending = true;
+      this.socket.end(() => this.socket.destroy());
+    }
+  }
+
+  /** Writes reply bytes to the socket: flush(), and the AOF releasing replies it held for fsync. */
+  sendHeld(parts: Buffer[]): void {
+    if (!this.closed) {
       let bytes = 0;
       if (parts.length === 1) {
         bytes = parts[0].length;
@@ -210,11 +221,6 @@ export class Connection {
       }
       this.core.stats.totalNetOutput += bytes;
       this.checkOutputLimits();
-    }
-    if (this.closing && !this.closed && !this.ending) {
-      // like Redis's close() after the last reply: no half-open socket left to a peer that keeps sending
-      this.ending = true;
-      this.socket.end(() => this.socket.destroy());
     }
   }
 

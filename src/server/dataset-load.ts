@@ -1,14 +1,20 @@
 /**
- * Loading the dataset at startup (Redis's loadDataFromDisk): when `<dir>/<dbfilename>` exists it is read
- * into the keyspace while the server already listens, with core.loading set so commands get -LOADING, and
- * the loading_* / rdb_last_load_* fields of INFO persistence come from LoadingStatus. A file that cannot be
- * loaded stops the start (DatasetLoadError); the file is never written here. The RDB decoding itself is
- * persistence/rdb-loader.ts.
+ * Loading the dataset at startup (Redis's loadDataFromDisk): with `appendonly yes` the AOF
+ * `<dir>/<appendfilename>` is replayed (and the RDB ignored, as Redis 7.0: no AOF means an empty start),
+ * otherwise `<dir>/<dbfilename>` is read when it exists. Either is loaded while the server already listens,
+ * with core.loading set so commands get -LOADING, and the loading_* / rdb_last_load_* fields of INFO
+ * persistence come from LoadingStatus. A file that cannot be loaded stops the start (DatasetLoadError) and is
+ * never written here, except that a truncated AOF is cut back to its last complete command when
+ * aof-load-truncated allows. The decoding itself is persistence/rdb-loader.ts and persistence/aof-loader.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { CommandContext } from '../commands/context.js';
+import { loadAofFile, type AofLoadResult } from '../persistence/aof-loader.js';
 import { loadRdbFile, type RdbLoadResult } from '../persistence/rdb-loader.js';
 import { rdbValueOptionsFrom } from '../persistence/rdb-values.js';
+import { ErrorReply } from '../protocol/reply.js';
+import { Client } from './client.js';
 import type { ServerCore } from './server-core.js';
 
 /** The dataset file exists but could not be loaded: the server must not start. */
@@ -68,6 +74,7 @@ export function datasetPath(core: ServerCore): string {
  * served), or with the signal's reason when aborted.
  */
 export async function loadDatasetAtStartup(core: ServerCore, signal?: AbortSignal): Promise<RdbLoadResult | null> {
+  if (core.config.getBool('appendonly')) return (await loadAofAtStartup(core, signal))?.preamble ?? null;
   const file = datasetPath(core);
   try {
     fs.statSync(file);
@@ -132,5 +139,138 @@ export async function loadDatasetFile(core: ServerCore, file: string, signal?: A
   status.loadedBytes = result.bytes;
   log.info(`Done loading RDB, keys loaded: ${result.keysLoaded}, keys expired: ${result.keysExpired}.`);
   if (result.emptyKeysSkipped > 0) log.info(`Skipped ${result.emptyKeysSkipped} empty keys`);
+  return result;
+}
+
+// --- The append-only file ---
+
+/** The AOF: appendfilename in dir (a single file; Redis 7.0's appendonlydir/ is not used). */
+export function aofPath(core: ServerCore): string {
+  return path.resolve(core.config.get('dir'), core.config.get('appendfilename'));
+}
+
+/**
+ * Replays the AOF into core's (empty) keyspace at startup. Resolves with the result, or null when there is no
+ * AOF (Redis 7.0 then starts empty, without the RDB); rejects with DatasetLoadError (the keyspace emptied
+ * again), or with the signal's reason when aborted.
+ */
+export async function loadAofAtStartup(core: ServerCore, signal?: AbortSignal): Promise<AofLoadResult | null> {
+  const file = aofPath(core);
+  try {
+    fs.statSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new DatasetLoadError(file, e);
+    refuseMultiPartAof(core, file);
+    return null;
+  }
+  const started = performance.now();
+  try {
+    const result = await replayAofFile(core, file, signal);
+    core.log.info(`DB loaded from append only file: ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+    return result;
+  } catch (e) {
+    if (!signal?.aborted) for (const db of core.keyspace.dbs) db.flush();
+    throw e;
+  }
+}
+
+/**
+ * No single-file AOF but a Redis 7 multi-part one (appenddirname/<appendfilename>.manifest): starting empty
+ * would silently drop that data (and the new AOF would not hold it), so the start stops with what to do.
+ */
+function refuseMultiPartAof(core: ServerCore, file: string): void {
+  const manifest = path.resolve(core.config.get('dir'), core.config.get('appenddirname'), `${core.config.get('appendfilename')}.manifest`);
+  if (!fs.existsSync(manifest)) return;
+  throw new DatasetLoadError(
+    file,
+    new Error(
+      `the file does not exist, but ${manifest} does: a multi-part AOF of Redis 7, which nodis does not read. ` +
+        `Join its files (the base, then the incr files in manifest order) into ${file}, or move ${path.dirname(manifest)} away to start empty`,
+    ),
+  );
+}
+
+/**
+ * Replays `file` with core.loading set (-LOADING, INFO loading_*) and key expiry paused (as Redis's
+ * keyIsExpired while loading: the commands see the keys they saw when logged; expiry catches up after).
+ * Commands run through Dispatcher.replay on a client of their own: no replies, no propagation; their error
+ * replies are ignored, as Redis ignores them (one warning counts them).
+ */
+async function replayAofFile(core: ServerCore, file: string, signal?: AbortSignal): Promise<AofLoadResult> {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (e) {
+    throw new DatasetLoadError(file, e);
+  }
+  const log = core.log;
+  const status = core.loadStatus;
+  status.startTime = Math.floor(core.clock.now() / 1000);
+  status.totalBytes = size;
+  status.loadedBytes = 0;
+  status.rdbUsedMem = 0;
+  const now = core.clock.now();
+  const client = new Client(0, '', '', -1, now, true, { push: () => {}, closeAfterReply: () => {} });
+  client.name = 'aof-loader';
+  const ctx: CommandContext = {
+    db: core.keyspace.dbs[0],
+    client,
+    server: core.ops,
+    argv: [],
+    spec: undefined as never,
+    dirty: 0,
+    propagateAs: null,
+    replaying: true,
+    inExec: false,
+  };
+  const dispatcher = core.dispatcher;
+  const dirtyBefore = dispatcher.replayDirty;
+  let errors = 0;
+  let firstError = '';
+  const env = core.keyspace.env;
+  core.loading = true;
+  env.expiryPaused = true;
+  let result: AofLoadResult;
+  try {
+    result = await loadAofFile(
+      file,
+      {
+        command(argv) {
+          const reply = dispatcher.replay(ctx, argv);
+          if (reply === undefined) return false;
+          if (reply instanceof ErrorReply && errors++ === 0) firstError = `${argv[0]}: ${reply.message}`;
+          return true;
+        },
+      },
+      {
+        name: core.config.get('appendfilename'),
+        loadTruncated: core.config.getBool('aof-load-truncated'),
+        keyspace: core.keyspace,
+        rdb: { values: rdbValueOptionsFrom(core.configService), now: () => core.clock.now() },
+        signal,
+        log: { info: (m) => log.info(m), warn: (m) => log.warn(m) },
+        onProgress: (p) => {
+          status.loadedBytes = p.loadedBytes;
+          status.rdbUsedMem = p.usedMem;
+        },
+      },
+    );
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new DatasetLoadError(file, e);
+  } finally {
+    env.expiryPaused = false;
+    core.loading = false;
+  }
+  // as Redis: the replayed writes count as changes since the last save
+  core.stats.dirty += dispatcher.replayDirty - dirtyBefore;
+  status.loadedBytes = result.bytes;
+  const pre = result.preamble;
+  if (pre !== null) {
+    status.lastKeysLoaded = pre.keysLoaded;
+    status.lastKeysExpired = pre.keysExpired;
+    status.lastResult = pre;
+  }
+  if (errors > 0) log.warn(`${errors} command(s) of the append only file replied with an error (ignored, as Redis does); the first: ${firstError}`);
   return result;
 }

@@ -220,7 +220,8 @@ export class RdbPersistence implements PersistenceOps {
     const dirtyBefore = core.stats.dirty;
     let save: BackgroundSave;
     try {
-      save = new BackgroundSave(core.keyspace, this.saveOptions(true));
+      // the walk happens inside the constructor: it may run beside a BGREWRITEAOF's snapshot
+      save = core.aofRewriter.besideRewrite(() => new BackgroundSave(core.keyspace, this.saveOptions(true)));
     } catch (e) {
       core.log.warn(`Failed saving the DB: ${(e as Error).message}`);
       return Promise.resolve(false);
@@ -287,10 +288,15 @@ export class RdbPersistence implements PersistenceOps {
     return this.blockingJob(ctx, async () => ((await this.saveNow()) ? Reply.ok() : new ErrorReply(Err.bareErr)));
   }
 
-  bgsave(ctx: CommandContext, _schedule: boolean): Reply {
+  bgsave(ctx: CommandContext, schedule: boolean): Reply {
     if (this.bg !== null) fail(Err.bgsaveInProgress);
-    // as Redis: inside MULTI/EXEC a BGSAVE is scheduled for the cron (no AOF rewrite can be running yet,
-    // so SCHEDULE changes nothing else)
+    // as Redis's hasActiveChildProcess(): a BGREWRITEAOF runs, so SCHEDULE (or EXEC, below) waits for the cron
+    if (this.core.aofRewriter.inProgress && !ctx.inExec) {
+      if (!schedule) fail(Err.bgsaveAofInProgress);
+      this.scheduled = true;
+      return Reply.simple('Background saving scheduled');
+    }
+    // as Redis: inside MULTI/EXEC a BGSAVE is scheduled for the cron
     if (ctx.inExec) {
       this.scheduled = true;
       return Reply.simple('Background saving scheduled');
@@ -404,6 +410,8 @@ export class RdbPersistence implements PersistenceOps {
   /** serverCron's part: the save rules, then a scheduled BGSAVE. */
   cron(nowMs: number): void {
     if (this.bg !== null || this.syncWriting > 0 || this.core.loading || this.shuttingDown) return;
+    // one snapshot at a time: no BGSAVE while an AOF rewrite runs (Redis's one child)
+    if (this.core.aofRewriter.inProgress) return;
     const now = Math.floor(nowMs / 1000);
     const mayRetry = this.lastBgsaveOk || now - this.lastBgsaveTrySec > BGSAVE_RETRY_DELAY;
     if (!mayRetry) return;

@@ -19,6 +19,8 @@ import type { ReaderLimits } from '../protocol/request-reader.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { AdminService } from './admin.js';
+import { AofPersistence } from './aof-persistence.js';
+import { AofRewriter } from './aof-rewriter.js';
 import { BlockingRegistry } from './blocking.js';
 import { ClientRegistry } from './client-registry.js';
 import type { Client } from './client.js';
@@ -68,6 +70,10 @@ export class ServerCore {
   readonly admin: AdminService;
   /** RDB saving: SAVE, BGSAVE, save rules, shutdown save, INFO persistence (rdb-persistence.ts). */
   readonly persistence: RdbPersistence;
+  /** The AOF writer: records, fsync policies, reply gate, rewrite tap, INFO aof_* (aof-persistence.ts). */
+  readonly aof: AofPersistence;
+  /** BGREWRITEAOF, its scheduling, auto rewrite and INFO figures (aof-rewriter.ts). */
+  readonly aofRewriter: AofRewriter;
   readonly ops: ServerOps;
   readonly readerLimits: ReaderLimits = { maxBulkLen: 512 * 1024 * 1024, queryBufferLimit: 1024 * 1024 * 1024 };
   readonly startedAt: number;
@@ -104,10 +110,13 @@ export class ServerCore {
     this.configService = new ConfigService(this);
     this.admin = new AdminService(this);
     this.persistence = new RdbPersistence(this);
+    this.aof = new AofPersistence(this);
+    this.aofRewriter = new AofRewriter(this);
+    this.aof.rewriter = this.aofRewriter;
     this.dispatcher = new Dispatcher(this.table, this.propagator, {
       authRequired: () => this.authRequired(),
       loading: () => this.loading,
-      writeRefusal: () => this.persistence.writeRefusal(),
+      writeRefusal: () => this.persistence.writeRefusal() ?? this.aof.writeRefusal(),
       executed: (ctx, spec, argv, us) => this.executed(ctx, spec, argv, us),
       errorReplied: (message) => this.errorReplied(message),
       internalError: (err, argv) => this.log.error({ err, cmd: argv[0] }, 'internal error in command'),
@@ -126,6 +135,7 @@ export class ServerCore {
       redisVersion: REDIS_VERSION,
       blocking: this.blocking,
       persistence: this.persistence,
+      aof: this.aofRewriter,
       dumpCodec: {
         dump: (value) => createDumpPayload(value, rdbValueOptionsFrom(core.configService)),
         restore: (payload) => decodeDumpPayload(payload, rdbValueOptionsFrom(core.configService)),
@@ -191,6 +201,7 @@ export class ServerCore {
     this.pubsub.removeClient(conn.client);
     this.clients.remove(conn);
     unwatchAllKeys(conn.ctx);
+    this.aof.forget(conn);
   }
 
   // --- Periodic tasks ---
@@ -217,6 +228,9 @@ export class ServerCore {
     if (this.activeExpireEnabled && !this.loading) this.keyspace.activeExpireCycle(250 / hz);
     this.clients.cron();
     this.admin.cron(this.clock.now());
+    // as serverCron: a scheduled AOF rewrite starts before the save rules are looked at
+    this.aofRewriter.cron(this.clock.now());
     this.persistence.cron(this.clock.now());
+    this.aof.cron(this.clock.now());
   }
 }

@@ -38,6 +38,17 @@ function listenAddresses(bind: string): string[] {
   return addrs.length === 0 ? ['0.0.0.0'] : addrs;
 }
 
+/** aofOpenIfNeededOnServerStart: a file that cannot be opened stops the start, as in Redis. */
+function openAofAfterLoad(core: ServerCore): void {
+  try {
+    core.aof.open();
+  } catch (e) {
+    const err = new Error(`Can't open the append-only file ${core.config.get('appendfilename')}: ${(e as Error).message}`);
+    err.name = 'DatasetLoadError';
+    throw err;
+  }
+}
+
 export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
   const config = opts.baseConfig ?? new Config();
   for (const [k, v] of Object.entries(opts.config ?? {})) config.set(k, typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
@@ -127,6 +138,10 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
       for (const conn of [...core.clients.connections()]) conn.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       await saving;
+      // a running BGREWRITEAOF is killed (its temp file removed) before the AOF's last flush
+      await core.aofRewriter.close();
+      // finishShutdown: what the AOF has pending is written and fsynced before exiting
+      await core.aof.close();
       if (unixsocket) fs.rmSync(unixsocket, { force: true });
       resolveClosed();
     })();
@@ -139,6 +154,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   // cannot be loaded stops the start (DatasetLoadError) and is left as it is
   try {
     await loadDatasetAtStartup(core, loadAbort.signal);
+    // appendonly yes: appending starts once the dataset is loaded (the file is created when missing)
+    openAofAfterLoad(core);
   } catch (e) {
     if (loadAbort.signal.aborted) return { port, core, close, closed };
     await close();
