@@ -186,7 +186,8 @@ export class RdbPersistence implements PersistenceOps {
     if (this.bg === job) this.bg = null;
     this.lastBgsaveTimeSec = this.nowSec() - job.startSec;
     if (res !== null) {
-      log.info('Background saving terminated with success');
+      const st = res.stats;
+      log.info({ keys: st.keys, slices: st.slices, maxSliceMs: Number(st.maxSliceMs.toFixed(2)), cowPages: st.cowPages, ms: Math.round(st.elapsedMs) }, 'Background saving terminated with success');
       this.core.stats.dirty -= job.dirtyBefore;
       this.lastSaveSec = this.nowSec();
       this.lastBgsaveOk = true;
