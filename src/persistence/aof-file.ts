@@ -1,13 +1,16 @@
 /**
- * The fd-level AOF appender: a queue of encoded batches written in order, one operation in flight,
- * through the libuv threadpool (fs.writev / fs.fdatasync), so the event loop never waits on the disk.
- * Policies, as Redis's flushAppendOnlyFile:
- * - always:   group commit: one writev of everything queued, and one fdatasync at a time of everything
+ * The fd-level AOF appender: a queue of encoded batches written in order. Policies, as Redis's
+ * flushAppendOnlyFile:
+ * - always:   group commit through the libuv threadpool (fs.writev / fs.fdatasync, one operation of each
+ *             kind in flight): one writev of everything queued, and one fdatasync at a time of everything
  *             written when it starts; the next batch is written while an fdatasync runs (so the write is
  *             off the critical path) and synced by the next one, started as soon as the previous ends.
- * - everysec: writes as above without the fdatasync; tick() starts an fdatasync at most once a second,
- *             postponed while the previous one still runs (aof_delayed_fsync after ~2 s, as Redis).
- * - no:       writes only.
+ * - everysec: each batch is written at once on the main thread (writev to the page cache, as Redis's
+ *             write() before it answers: a crash of the process loses nothing acknowledged), except while
+ *             the background fdatasync runs, when the write is postponed up to 2 s (Redis: write() would
+ *             block behind the fsync), then done anyway and counted (aof_delayed_fsync). tick() starts an
+ *             fdatasync off the main thread at most once a second.
+ * - no:       writes as everysec, never an fsync.
  * Write errors are handled as Redis does: a short write is truncated back to the last good size
  * (ftruncate), the status turns to err with the errno, the unwritten bytes stay queued and retry()
  * (the cron, once a second) tries again. Deciding what to answer clients and when to release replies
@@ -23,6 +26,7 @@ export type FsyncPolicy = 'always' | 'everysec' | 'no';
 export interface AofFs {
   openSync(path: string, flags: string, mode?: number): number;
   writev(fd: number, buffers: Buffer[], cb: (err: NodeJS.ErrnoException | null, bytesWritten: number) => void): void;
+  writevSync(fd: number, buffers: Buffer[]): number;
   fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void;
   writeSync(fd: number, buf: Buffer, offset: number, length: number): number;
   fdatasyncSync(fd: number): void;
@@ -37,6 +41,7 @@ export interface AofFs {
 export const nodeAofFs: AofFs = {
   openSync: (p, flags, mode) => fs.openSync(p, flags, mode),
   writev: (fd, buffers, cb) => fs.writev(fd, buffers, cb),
+  writevSync: (fd, buffers) => fs.writevSync(fd, buffers),
   fdatasync: (fd, cb) => fs.fdatasync(fd, cb),
   writeSync: (fd, buf, offset, length) => fs.writeSync(fd, buf, offset, length),
   fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
@@ -103,6 +108,8 @@ export interface AofFileEvents {
   recovered(): void;
   /** everysec: an fsync was postponed for over 2 s (aof_delayed_fsync). */
   delayedFsync(): void;
+  /** everysec / no: a write on this thread was done (or failed); nothing queued waits behind an fsync. */
+  flushed?(): void;
 }
 
 /** Redis postpones a due fsync while the previous one runs, at most this long (flushAppendOnlyFile). */
@@ -134,7 +141,6 @@ export class AofFile {
   private busySync = false;
   private lastFsyncSec = 0;
   private lastRetrySec = 0;
-  private postponedSince = 0;
   /** Once the file is retired (replaced by a rewrite) or closing, nothing more is reported. */
   private retired = false;
   private closing = false;
@@ -176,20 +182,62 @@ export class AofFile {
     if (!this.busyWrite && this.writeOk && this.fsyncOk) this.pump();
   }
 
-  /** Starts the next operation when none is in flight. */
+  /** Starts the next write when none is in flight (everysec / no: does it now, on this thread). */
   private pump(): void {
     if (this.busyWrite || this.fdClosed) return;
     if (this.queueBytes === 0) {
       this.checkIdle();
       return;
     }
+    const sync = this.policy !== 'always';
+    if (sync && this.busySync && this.postponeWrite()) return;
     const bufs = this.queue;
     const total = this.queueBytes;
     this.queue = [];
     this.queueBytes = 0;
     this.inFlightBytes = total;
     this.busyWrite = true;
-    this.io.writev(this.fd, bufs, (err, n) => this.wrote(bufs, total, err, n ?? 0));
+    if (!sync) {
+      this.io.writev(this.fd, bufs, (err, n) => this.wrote(bufs, total, err, n ?? 0));
+      return;
+    }
+    let n = 0;
+    let err: NodeJS.ErrnoException | null = null;
+    try {
+      n = this.io.writevSync(this.fd, bufs);
+    } catch (e) {
+      err = e as NodeJS.ErrnoException;
+    }
+    this.wrote(bufs, total, err, n);
+    this.events.flushed?.();
+  }
+
+  /**
+   * everysec while the background fdatasync runs: true to leave the batch queued (retried when the fsync
+   * ends, or by tick()); after 2 s of postponing, false (write anyway) and counted as a delayed fsync.
+   */
+  private postponeWrite(): boolean {
+    if (this.policy !== 'everysec') return false;
+    const now = this.now;
+    if (this.writePostponedSince === 0) {
+      this.writePostponedSince = now;
+      return true;
+    }
+    if (now - this.writePostponedSince < MAX_FSYNC_POSTPONE_MS) return true;
+    this.writePostponedSince = 0;
+    this.delayedFsyncs++;
+    this.events.delayedFsync();
+    return false;
+  }
+
+  /** everysec: when the first write was postponed behind a running fdatasync (0: none). */
+  private writePostponedSince = 0;
+  /** The time of the last tick() (the cron's clock, ms), for the write postponement. */
+  private now = Date.now();
+
+  /** A write is waiting for the background fdatasync (everysec). */
+  get writePostponed(): boolean {
+    return this.queueBytes > 0 && this.busySync && this.policy === 'everysec';
   }
 
   private wrote(bufs: Buffer[], total: number, err: NodeJS.ErrnoException | null, n: number): void {
@@ -286,6 +334,11 @@ export class AofFile {
       if (!this.retired) {
         this.fsyncDone(target, err);
         if (this.policy === 'always') this.syncIfNeeded();
+        // writes postponed behind this fsync (everysec) go now
+        else if (this.queueBytes > 0 && this.writeOk && this.fsyncOk) {
+          this.writePostponedSince = 0;
+          this.pump();
+        }
       }
       this.checkIdle();
     });
@@ -296,6 +349,7 @@ export class AofFile {
    * one runs), and after a failure the retry of the queued writes / the fsync, once a second.
    */
   tick(nowMs: number): void {
+    this.now = nowMs;
     if (this.retired || this.closing) return;
     const sec = Math.floor(nowMs / 1000);
     if (!this.writeOk || !this.fsyncOk) {
@@ -305,17 +359,13 @@ export class AofFile {
       }
       return;
     }
-    if (this.policy !== 'everysec' || this.synced >= this.written || sec <= this.lastFsyncSec || this.skipFsync()) return;
-    if (this.busySync) {
-      if (this.postponedSince === 0) this.postponedSince = nowMs;
-      else if (nowMs - this.postponedSince >= MAX_FSYNC_POSTPONE_MS) {
-        this.delayedFsyncs++;
-        this.postponedSince = nowMs;
-        this.events.delayedFsync();
-      }
-      return;
+    // a write postponed behind a slow fdatasync goes once it has waited 2 s (pump() decides)
+    if (this.queueBytes > 0 && !this.busyWrite && this.policy !== 'always') {
+      this.pump();
     }
-    this.postponedSince = 0;
+    // the next fsync waits while one still runs (Redis counts the delay on the write path: postponeWrite)
+    if (this.policy !== 'everysec' || this.synced >= this.written || sec <= this.lastFsyncSec || this.skipFsync()) return;
+    if (this.busySync) return;
     this.lastFsyncSec = sec;
     this.syncNow();
   }

@@ -47,6 +47,8 @@ const WRITE_ERROR_LOG_RATE_SEC = 30;
 interface HeldReplies {
   /** Stream position the replies wait for. */
   readonly target: number;
+  /** Wait until durable (always), or only until the batch was handed to the file (everysec / no). */
+  readonly durable: boolean;
   readonly parts: Buffer[];
 }
 
@@ -65,6 +67,8 @@ export class AofPersistence {
   private fileBase = 0;
   /** Stream position up to which everything is durable. */
   private syncedEnd = 0;
+  /** Stream position up to which writes were attempted (everysec / no replies wait for it). */
+  private writtenEnd = 0;
   /** Replies held per connection until their records are durable (appendfsync always). */
   private readonly held = new Map<Connection, HeldReplies[]>();
   private _baseSize = 0;
@@ -158,6 +162,17 @@ export class AofPersistence {
       this.file.append(buf);
     }
     if (this.tap !== null) this.tap(buf);
+    this.writeAttempted();
+  }
+
+  /**
+   * everysec / no: the batches handed to the file were written (or the write failed: Redis answers then too),
+   * unless one waits behind a running fdatasync: replies held for them go.
+   */
+  private writeAttempted(): void {
+    if (this.file !== null && this.file.writePostponed) return;
+    this.writtenEnd = this.flushedEnd;
+    if (this.held.size !== 0) this.synced(this.syncedEnd);
   }
 
   /**
@@ -197,6 +212,7 @@ export class AofPersistence {
         this.lastWriteOk = true;
         this.core.log.warn('AOF write error looks solved, Redis can write again.');
       },
+      flushed: () => this.writeAttempted(),
       delayedFsync: () =>
         this.core.log.info(
           'Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis.',
@@ -248,6 +264,7 @@ export class AofPersistence {
     if (keepOpen) this.attach(fd, size);
     else io.closeSync(fd);
     // everything flushed so far is in the new file, which is fsynced
+    this.writtenEnd = this.flushedEnd;
     this.synced(this.flushedEnd);
   }
 
@@ -265,15 +282,18 @@ export class AofPersistence {
    */
   holdsReplies(conn: Connection, parts: Buffer[]): boolean {
     const q = this.held.size === 0 ? undefined : this.held.get(conn);
+    const durable = this.policy === 'always';
     if (q === undefined) {
-      if (this._state !== 'on' || this.policy !== 'always') return false;
+      if (this._state !== 'on') return false;
       const target = this.flushedEnd + this.encoder.pendingBytes;
-      if (target <= this.syncedEnd) return false;
-      this.held.set(conn, [{ target, parts }]);
+      if (durable ? target <= this.syncedEnd : this.encoder.pendingBytes === 0 || this.file === null) return false;
+      // everysec / no: the replies wait for this turn's write (setImmediate, before the next poll), as Redis
+      // writes the AOF before it answers: a crash of the process then loses nothing acknowledged
+      this.held.set(conn, [{ target, durable, parts }]);
       return true;
     }
     // behind replies already held (also after the policy or the state changed: they are released in order)
-    q.push({ target: this._state === 'on' ? this.flushedEnd + this.encoder.pendingBytes : 0, parts });
+    q.push({ target: this._state === 'on' ? this.flushedEnd + this.encoder.pendingBytes : 0, durable, parts });
     return true;
   }
 
@@ -291,9 +311,10 @@ export class AofPersistence {
     if (end > this.syncedEnd) this.syncedEnd = end;
     if (this.held.size === 0) return;
     const synced = this.syncedEnd;
+    const written = this.writtenEnd;
     for (const [conn, q] of this.held) {
       let i = 0;
-      while (i < q.length && q[i].target <= synced) conn.sendHeld(q[i++].parts);
+      while (i < q.length && q[i].target <= (q[i].durable ? synced : written)) conn.sendHeld(q[i++].parts);
       if (i === q.length) {
         this.held.delete(conn);
         conn.flush(); // a close after the reply (QUIT) waited for these
@@ -305,7 +326,9 @@ export class AofPersistence {
 
   /** Releases every held reply (nothing is waited for any more: the AOF was turned off). */
   private releaseAll(): void {
+    this.writtenEnd = Number.MAX_SAFE_INTEGER;
     this.synced(Number.MAX_SAFE_INTEGER);
+    this.writtenEnd = this.flushedEnd;
     this.syncedEnd = this.flushedEnd;
   }
 

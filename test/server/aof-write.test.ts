@@ -54,6 +54,20 @@ class MemFs implements AofFs {
       cb(null, all.length);
     });
   }
+  /** everysec / no write on the main thread: writevSync, with the same injected faults. */
+  writevSync(_fd: number, bufs: Buffer[]): number {
+    this.writes++;
+    const all = Buffer.concat(bufs);
+    if (this.failWrite !== null) throw errno(this.failWrite);
+    if (this.shortWrite !== null) {
+      const n = this.shortWrite;
+      this.shortWrite = null;
+      this.data = Buffer.concat([this.data, all.subarray(0, n)]);
+      return n;
+    }
+    this.data = Buffer.concat([this.data, all]);
+    return all.length;
+  }
   /** fdatasync completions wait in `held` until releaseSyncs(). */
   holdSync = false;
   private held: Array<() => void> = [];
@@ -148,26 +162,28 @@ describe('AofFile', () => {
     expect(io.data.toString()).toBe('aabbcc');
   });
 
-  test('everysec: writes alone, one fdatasync a second, postponed while one runs, counted after 2 s', () => {
+  test('everysec: writes at once on this thread, one fdatasync a second; a write waits behind a running fdatasync up to 2 s', () => {
     const io = new MemFs();
     const ev = recorder();
     const f = new AofFile(io, 3, 0, 'everysec', ev);
     f.append(b('x'));
-    io.run();
+    expect(io.data.toString()).toBe('x'); // written before append() returns (as Redis's write() before replies)
     expect(io.syncs).toBe(0);
     io.holdSync = true;
     f.tick(1000);
     expect(io.syncs).toBe(1);
     expect(f.fsyncInProgress).toBe(true);
-    f.append(b('y')); // writes go on while the fsync runs
-    io.run();
-    expect(io.data.toString()).toBe('xy');
-    f.tick(1500); // same second
-    f.tick(2000); // due while one runs: postponed
-    f.tick(3000);
+    f.append(b('y')); // postponed while the fsync runs
+    expect(io.data.toString()).toBe('x');
+    expect(f.writePostponed).toBe(true);
+    f.tick(1500);
+    f.tick(2000);
+    f.tick(2900);
+    expect(io.data.toString()).toBe('x');
     expect(io.syncs).toBe(1);
     expect(f.delayedFsyncs).toBe(0);
-    f.tick(4100); // postponed for over 2 s: counted
+    f.tick(3100); // postponed for over 2 s: written anyway, and counted
+    expect(io.data.toString()).toBe('xy');
     expect(f.delayedFsyncs).toBe(1);
     expect(ev.log).toEqual(['delayed']);
     io.releaseSyncs();
@@ -176,6 +192,15 @@ describe('AofFile', () => {
     io.run();
     expect(io.syncs).toBe(2);
     expect(ev.syncedTo).toBe(2);
+    // a write postponed behind an fsync goes as soon as the fsync ends
+    io.holdSync = true;
+    f.append(b('z'));
+    f.tick(6000);
+    f.append(b('w'));
+    expect(io.data.toString()).toBe('xyz');
+    io.releaseSyncs();
+    io.run();
+    expect(io.data.toString()).toBe('xyzw');
   });
 
   test('a write error keeps the bytes queued; the retry (once a second) writes them once', () => {
@@ -315,6 +340,11 @@ class FaultyFs implements AofFs {
       return;
     }
     nodeAofFs.writev(fd, bufs, cb);
+  }
+  writevSync(fd: number, bufs: Buffer[]): number {
+    this.writes++;
+    if (this.failWrite !== null) throw errno(this.failWrite);
+    return nodeAofFs.writevSync(fd, bufs);
   }
   fdatasync(fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void {
     this.syncs++;
