@@ -98,6 +98,30 @@ export interface ServerOps {
   readonly persistence: PersistenceOps;
   /** AOF rewriting: BGREWRITEAOF (server/aof-rewriter.ts implements it). */
   readonly aof: AofOps;
+  /** The replica side: REPLICAOF / SLAVEOF (replication/replica-link.ts implements it). */
+  readonly replica: ReplicaOps;
+  /** The master side: SYNC, PSYNC, REPLCONF, WAIT, ROLE (replication/master.ts implements it). */
+  readonly replication: ReplicationOps;
+}
+
+/** Replication's master side as commands see it. */
+export interface ReplicationOps {
+  /** SYNC (psync null) / PSYNC replid offset: the connection becomes a replica; no reply. */
+  sync(ctx: CommandContext, psync: { replid: string; offset: string } | null): Reply;
+  /** REPLCONF option value ... (args after the name). */
+  replconf(ctx: CommandContext, args: string[]): Reply;
+  /** WAIT numreplicas timeout: the count, or BLOCKED until it is reached or the timeout. */
+  wait(ctx: CommandContext, numreplicas: string, timeout: string): Reply;
+  /** ROLE's reply, master or replica. */
+  role(): Reply;
+}
+
+/** REPLICAOF as commands see it. `from` is the requesting client's CLIENT INFO line, for the log. */
+export interface ReplicaOps {
+  /** REPLICAOF host port: false when already replicating exactly that master. */
+  replicaOf(host: string, port: number, from: string): boolean;
+  /** REPLICAOF NO ONE (nothing when not a replica). */
+  noOne(from: string): void;
 }
 
 /** RDB saving as commands see it (server/rdb-persistence.ts implements it). */

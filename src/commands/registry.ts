@@ -16,6 +16,8 @@ import { keyCommands } from './keys.js';
 import { listCommands } from './lists.js';
 import { objectCommands } from './object.js';
 import { persistenceCommands } from './persistence.js';
+import { replicaofCommands } from './replicaof.js';
+import { replicationCommands } from './replication.js';
 import { pubsubCommands } from './pubsub.js';
 import { scriptingCommands } from './scripting.js';
 import { serverCommands } from './server.js';
@@ -54,6 +56,8 @@ export const FAMILIES: readonly (readonly CommandSpec[])[] = [
   zsetCommands,
   dumpCommands,
   persistenceCommands,
+  replicaofCommands,
+  replicationCommands,
 ];
 export function buildCommandTable(): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();

@@ -24,6 +24,8 @@ export interface DispatchHooks {
    * PING with MISCONF too.
    */
   writeRefusal(ctx: CommandContext, spec: CommandSpec, isWrite: boolean): string | null;
+  /** Any command may be refused with this error (a replica's -MASTERDOWN), or null; asked when `staleChecks`. */
+  staleRefusal?(ctx: CommandContext, spec: CommandSpec): string | null;
   /** After each executed command: MONITOR feed, slowlog. Only called when `observing`. */
   executed(ctx: CommandContext, spec: CommandSpec, argv: string[], durationUs: number): void;
   /** An error reply was produced (INFO errorstats). */
@@ -49,6 +51,8 @@ export class Dispatcher implements Executor {
   /** Set by the server when MONITOR or the slowlog need to see each command. */
   observing = true;
   totalCommands = 0;
+  /** Set by the server while it is a replica: staleRefusal is asked for every command. */
+  staleChecks = false;
   /** Set by the server: the blocked-client registry. */
   readyKeys: ReadyKeys | null = null;
 
@@ -121,6 +125,14 @@ export class Dispatcher implements Executor {
     const isWrite = spec.isWrite || (spec.name === 'exec' && client.multi !== null && client.multi.some((q) => q.spec.isWrite));
     if (isWrite || spec.name === 'ping') {
       const refusal = this.hooks.writeRefusal(ctx, spec, isWrite);
+      if (refusal !== null) {
+        if (client.multi !== null) client.multiError = true;
+        spec.stats.rejectedCalls++;
+        return this.reject(ctx, argv[0], refusal);
+      }
+    }
+    if (this.staleChecks) {
+      const refusal = this.hooks.staleRefusal?.(ctx, spec) ?? null;
       if (refusal !== null) {
         if (client.multi !== null) client.multiError = true;
         spec.stats.rejectedCalls++;

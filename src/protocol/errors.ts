@@ -66,6 +66,9 @@ export const Err = {
   execAbort: 'EXECABORT Transaction discarded because of previous errors.',
   maxClients: 'ERR max number of clients reached',
   readonly: "READONLY You can't write against a read only replica.",
+  invalidMasterPort: 'ERR Invalid master port',
+  /** replica-serve-stale-data no while the link with the master is down (processCommand). */
+  masterDown: "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
   oom: "OOM command not allowed when used memory > 'maxmemory'.",
   noScript: 'NOSCRIPT No matching script. Please use EVAL.',
   debugDisabled:
@@ -207,4 +210,11 @@ export const Err = {
     "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
   aofRewriteInProgress: 'ERR Background append only file rewriting already in progress',
   aofRewriteCantStart: "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
+  // --- Replication, master side (replication/master.ts) ---
+  noMasterLink: "NOMASTERLINK Can't SYNC while not connected with my master",
+  noReplicas: 'NOREPLICAS Not enough good replicas to write.',
+  replconfUnrecognized: (opt: string) => `ERR Unrecognized REPLCONF option: ${cString(opt)}`,
+  replconfIpTooLong: (len: number) => `ERR REPLCONF ip-address provided by replica instance is too long: ${len} bytes`,
+  waitOnReplica:
+    'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.',
 } as const;

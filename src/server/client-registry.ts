@@ -2,7 +2,8 @@
  * The connected clients: ids, CLIENT LIST lines, KILL, PAUSE, MONITOR feeds, maxclients and
  * idle timeouts. Implements ClientsOps for the CLIENT family.
  */
-import type { ClientInfo, ClientsOps, ClientState } from '../commands/context.js';
+import type net from 'node:net';
+import type { ClientInfo, ClientsOps, ClientState, CommandContext } from '../commands/context.js';
 import type { CommandSpec } from '../commands/table.js';
 import { Reply } from '../protocol/reply.js';
 import type { Client } from './client.js';
@@ -29,12 +30,27 @@ export function catRepr(s: string): string {
   return out + '"';
 }
 
+/**
+ * A client without a Connection: a replica's link to its master (flags M, CLIENT KILL TYPE
+ * master), registered by server/replica-host.ts. Listed and killable like a connection.
+ */
+export interface LinkClient {
+  readonly client: Client;
+  readonly ctx: CommandContext;
+  readonly socket: net.Socket;
+  readonly linkType: ClientInfo['type'];
+  close(): void;
+  closeAfterReply(): void;
+}
+
 /** Longest single timer wait (setTimeout's limit); longer pauses re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class ClientRegistry implements ClientsOps {
   private readonly conns = new Map<number, Connection>();
   private readonly monitors = new Set<Connection>();
+  /** Clients without a Connection (the master link of a replica). */
+  private readonly links = new Map<number, LinkClient>();
   private nextId = 1;
   /** CLIENT PAUSE in force: read on every request by Connection, so a plain field. */
   pauseActive = false;
@@ -60,6 +76,14 @@ export class ClientRegistry implements ClientsOps {
     this.held.delete(conn);
   }
 
+  addLink(link: LinkClient): void {
+    this.links.set(link.client.id, link);
+  }
+
+  removeLink(link: LinkClient): void {
+    this.links.delete(link.client.id);
+  }
+
   get connectedCount(): number {
     return this.conns.size;
   }
@@ -72,10 +96,10 @@ export class ClientRegistry implements ClientsOps {
     return this.conns.values();
   }
 
-  private info(conn: Connection): ClientInfo {
+  private info(conn: Connection | LinkClient): ClientInfo {
     const c = conn.client;
     const now = this.core.clock.now();
-    const type = c.channels.size + c.patterns.size > 0 ? 'pubsub' : 'normal';
+    const type = 'linkType' in conn ? conn.linkType : c.isReplica ? 'replica' : c.channels.size + c.patterns.size > 0 ? 'pubsub' : 'normal';
     const registry = this;
     return {
       state: c,
@@ -87,7 +111,8 @@ export class ClientRegistry implements ClientsOps {
       flags: c.flagString(),
       cmd: conn.ctx.spec?.fullName ?? 'NULL',
       type,
-      user: 'default',
+      // Redis's master client has no user (CLIENT LIST shows "(superuser)")
+      user: 'linkType' in conn && conn.linkType === 'master' ? '(superuser)' : 'default',
       line() {
         return registry.lineOf(conn, this);
       },
@@ -98,7 +123,7 @@ export class ClientRegistry implements ClientsOps {
    * One CLIENT LIST line, with Redis 7.0's fields in Redis's order. Buffer sizes are nodis's own
    * (no query buffer is kept between reads); `cmd` is the last command run, `container|sub` style.
    */
-  lineOf(conn: Connection, info: ClientInfo): string {
+  lineOf(conn: Connection | LinkClient, info: ClientInfo): string {
     const c = conn.client;
     const sub = c.channels.size;
     const psub = c.patterns.size;
@@ -118,16 +143,22 @@ export class ClientRegistry implements ClientsOps {
       const i = this.info(conn);
       if (!filter || filter(i)) out.push(i);
     }
+    for (const link of this.links.values()) {
+      const i = this.info(link);
+      if (!filter || filter(i)) out.push(i);
+    }
+    // in id order, as Redis lists its clients (the master link was created among the connections)
+    if (this.links.size > 0) out.sort((a, b) => a.state.id - b.state.id);
     return out;
   }
 
   infoLine(client: ClientState): string {
-    const conn = this.conns.get(client.id);
+    const conn = this.conns.get(client.id) ?? this.links.get(client.id);
     return conn ? this.lineOf(conn, this.info(conn)) : '';
   }
 
   byId(id: number): ClientInfo | undefined {
-    const conn = this.conns.get(id);
+    const conn = this.conns.get(id) ?? this.links.get(id);
     return conn ? this.info(conn) : undefined;
   }
 
@@ -138,7 +169,7 @@ export class ClientRegistry implements ClientsOps {
    */
   kill(match: (c: ClientInfo) => boolean, caller: ClientState, skipCaller: boolean): number {
     let n = 0;
-    for (const conn of [...this.conns.values()]) {
+    for (const conn of [...this.conns.values(), ...this.links.values()]) {
       const self = conn.client === caller;
       if (self && skipCaller) continue;
       if (!match(this.info(conn))) continue;

@@ -26,6 +26,10 @@ export class Client implements ClientState {
   readonly createdAt: number;
   lastInteraction: number;
   isMonitor = false;
+  /** The replica's link to its master (flag M). */
+  isMaster = false;
+  /** A replica of ours: SYNC/PSYNC handed the connection to replication (flag S, type replica). */
+  isReplica = false;
   /** Set while a blocking command waits (server/blocking.ts). */
   blocked = false;
 
@@ -63,6 +67,8 @@ export class Client implements ClientState {
   flagString(): string {
     let f = '';
     if (this.isMonitor) f += 'O';
+    if (this.isReplica) f += 'S';
+    if (this.isMaster) f += 'M';
     if (this.channels.size > 0 || this.patterns.size > 0) f += 'P';
     if (this.multi !== null) f += 'x';
     if (this.blocked) f += 'b';

@@ -10,6 +10,7 @@ import { OutputBuffer } from '../protocol/output-buffer.js';
 import { ErrorReply, MultiReply, PushReply, type Reply } from '../protocol/reply.js';
 import { writeReply } from '../protocol/reply-writer.js';
 import { RequestReader } from '../protocol/request-reader.js';
+import type { ReplicaTransport } from '../replication/replica-connection.js';
 import { Client } from './client.js';
 import type { ServerCore } from './server-core.js';
 
@@ -31,6 +32,9 @@ export class Connection {
   private heldProtocolError: string | null = null;
   /** When the output buffer first went over the soft limit (ms), or 0. */
   private softLimitSince = 0;
+  /** SYNC/PSYNC made this a replica: output is the raw replication stream, replies are dropped. */
+  private replicaOut = false;
+  private replicaClosed: (() => void) | null = null;
 
   constructor(
     readonly socket: net.Socket,
@@ -165,8 +169,33 @@ export class Connection {
     this.flush();
   }
 
+  /**
+   * SYNC/PSYNC: hands the socket over to replication. Pending replies go out first; from now on the
+   * replication master writes raw stream bytes and replies (REPLCONF ACK has none) are dropped.
+   */
+  becomeReplica(): ReplicaTransport {
+    this.flush();
+    this.replicaOut = true;
+    this.client.isReplica = true;
+    const socket = this.socket;
+    return {
+      id: this.client.id,
+      addr: this.client.addr,
+      ip: socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
+      write: (chunk) => {
+        if (!this.closed) socket.write(chunk);
+      },
+      pending: () => socket.writableLength,
+      close: () => this.close(),
+      onClose: (cb) => {
+        this.replicaClosed = cb;
+      },
+    };
+  }
+
   /** Writes a reply honouring CLIENT REPLY. */
   write(reply: Reply): void {
+    if (this.replicaOut) return;
     const mode = this.client.replyMode;
     if (mode === 'on') {
       writeReply(this.out, reply, this.client.resp);
@@ -182,7 +211,7 @@ export class Connection {
 
   /** Out-of-band reply (pub/sub message, MONITOR line, unblocked client): flushed soon. */
   push(reply: Reply): void {
-    if (this.closing) return;
+    if (this.closing || this.replicaOut) return;
     writeReply(this.out, reply, this.client.resp);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -226,6 +255,8 @@ export class Connection {
 
   /** client-output-buffer-limit: hard limit closes at once, soft limit after its seconds. */
   private checkOutputLimits(): void {
+    // a replica's limit is the replication master's (client-output-buffer-limit replica)
+    if (this.replicaOut) return;
     const pending = this.socket.writableLength + this.out.pending;
     const limit = this.core.outputLimit(this.client);
     if (limit === null) return;
@@ -268,5 +299,6 @@ export class Connection {
     this.closed = true;
     this.closing = true;
     this.core.disconnected(this);
+    this.replicaClosed?.();
   }
 }

@@ -117,7 +117,8 @@ export async function loadDatasetFile(core: ServerCore, file: string, signal?: A
     result = await loadRdbFile(
       file,
       core.keyspace,
-      { values: rdbValueOptionsFrom(core.configService), now: () => core.clock.now(), signal },
+      // a replica keeps keys whose TTL passed: its master's DEL removes them (rdbLoad's iAmMaster())
+      { values: rdbValueOptionsFrom(core.configService), now: () => core.clock.now(), signal, skipExpired: core.config.get('replicaof') === '' },
       (p) => {
         status.loadedBytes = p.loadedBytes;
         status.rdbUsedMem = p.usedMem;

@@ -176,7 +176,7 @@ function memorySection(core: ServerCore): string[] {
     `mem_fragmentation_ratio:${frag.toFixed(2)}`,
     `mem_fragmentation_bytes:${m.rss - used}`,
     'mem_not_counted_for_evict:0',
-    'mem_replication_backlog:0',
+    `mem_replication_backlog:${core.replication.state.backlog.active ? core.replication.state.backlog.size : 0}`,
     'mem_total_replication_buffers:0',
     'mem_clients_slaves:0',
     'mem_clients_normal:0',
@@ -220,9 +220,9 @@ function statsSection(core: ServerCore): string[] {
     'instantaneous_input_repl_kbps:0.00',
     'instantaneous_output_repl_kbps:0.00',
     `rejected_connections:${s.rejectedConnections}`,
-    'sync_full:0',
-    'sync_partial_ok:0',
-    'sync_partial_err:0',
+    `sync_full:${core.replication.stats.syncFull}`,
+    `sync_partial_ok:${core.replication.stats.syncPartialOk}`,
+    `sync_partial_err:${core.replication.stats.syncPartialErr}`,
     `expired_keys:${s.expiredKeys}`,
     'expired_stale_perc:0.00',
     `expired_time_cap_reached_count:0`,
@@ -262,18 +262,12 @@ function statsSection(core: ServerCore): string[] {
 }
 
 function replicationSection(core: ServerCore): string[] {
+  // a replica's lines (role:slave .. replica_announced) come from the replica link
+  const replica = core.replicaLink.infoFields();
   return [
-    'role:master',
-    'connected_slaves:0',
-    'master_failover_state:no-failover',
-    `master_replid:${core.admin.replId}`,
-    'master_replid2:0000000000000000000000000000000000000000',
-    'master_repl_offset:0',
-    'second_repl_offset:-1',
-    'repl_backlog_active:0',
-    `repl_backlog_size:${optNumber(core, 'repl-backlog-size', 1048576)}`,
-    'repl_backlog_first_byte_offset:0',
-    'repl_backlog_histlen:0',
+    ...(replica.length > 0 ? replica : ['role:master']),
+    // connected_slaves .. repl_backlog_histlen: the master side (replication/master.ts)
+    ...core.replication.infoFields(),
   ];
 }
 

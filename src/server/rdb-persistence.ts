@@ -135,11 +135,21 @@ export class RdbPersistence implements PersistenceOps {
       filename: config.get('dbfilename'),
       checksum: config.getBool('rdbchecksum'),
       values: rdbValueOptionsFrom(this.core.configService),
-      header: { redisVer: REDIS_VERSION, ctime: this.nowSec(), usedMem: process.memoryUsage().rss, aofBase: false },
+      header: { redisVer: REDIS_VERSION, ctime: this.nowSec(), usedMem: process.memoryUsage().rss, aofBase: false, ...this.replInfo() },
       slice: sync ? undefined : this.slice,
       sync,
       after: this.lastWrite,
     };
+  }
+
+  /**
+   * rdbPopulateSaveInfo, replica case: a replica's file carries its master's id, its offset and the
+   * master client's db, so a restart can continue with a partial resync.
+   */
+  private replInfo(): { repl?: { streamDb: number; id: string; offset: number } } {
+    // master case: a master with a backlog saves its own id and offset (replication/master.ts)
+    const info = this.core.replicaLink.saveInfo() ?? this.core.replication.saveInfo();
+    return info === null ? {} : { repl: info };
   }
 
   // --- Background save ---
@@ -290,7 +300,8 @@ export class RdbPersistence implements PersistenceOps {
   }
 
   bgsave(ctx: CommandContext, schedule: boolean): Reply {
-    if (this.bg !== null) fail(Err.bgsaveInProgress);
+    // a full resync's snapshot is Redis's RDB child too
+    if (this.bg !== null || this.core.replication.snapshotRunning) fail(Err.bgsaveInProgress);
     // as Redis's hasActiveChildProcess(): a BGREWRITEAOF runs, so SCHEDULE (or EXEC, below) waits for the cron
     if (this.core.aofRewriter.inProgress && !ctx.inExec) {
       if (!schedule) fail(Err.bgsaveAofInProgress);
@@ -413,6 +424,8 @@ export class RdbPersistence implements PersistenceOps {
     if (this.bg !== null || this.syncWriting > 0 || this.core.loading || this.shuttingDown) return;
     // one snapshot at a time: no BGSAVE while an AOF rewrite runs (Redis's one child)
     if (this.core.aofRewriter.inProgress) return;
+    // nor while a full resync's snapshot runs (Redis's replication RDB child)
+    if (this.core.replication.snapshotRunning) return;
     const now = Math.floor(nowMs / 1000);
     const mayRetry = this.lastBgsaveOk || now - this.lastBgsaveTrySec > BGSAVE_RETRY_DELAY;
     if (!mayRetry) return;

@@ -30,6 +30,10 @@ import type { Connection } from './connection.js';
 import { KeyspaceNotifier } from './notifications.js';
 import { PubSubHub } from './pubsub.js';
 import { RdbPersistence } from './rdb-persistence.js';
+import { ReplicaLink } from '../replication/replica-link.js';
+import { replicaLinkHost } from './replica-host.js';
+import { ReplicationMaster } from '../replication/master.js';
+import { replicationMasterHost } from './replication-host.js';
 import { Slowlog } from './slowlog.js';
 
 export interface OutputLimit {
@@ -74,6 +78,10 @@ export class ServerCore {
   readonly aof: AofPersistence;
   /** BGREWRITEAOF, its scheduling, auto rewrite and INFO figures (aof-rewriter.ts). */
   readonly aofRewriter: AofRewriter;
+  /** The replica side: REPLICAOF, the link to the master, ROLE/INFO replica fields (replication/replica-link.ts). */
+  readonly replicaLink: ReplicaLink;
+  /** The master side: the stream, backlog, replicas, SYNC/PSYNC, WAIT, ROLE, INFO replication (replication/master.ts). */
+  readonly replication: ReplicationMaster;
   readonly ops: ServerOps;
   readonly readerLimits: ReaderLimits = { maxBulkLen: 512 * 1024 * 1024, queryBufferLimit: 1024 * 1024 * 1024 };
   readonly startedAt: number;
@@ -116,12 +124,17 @@ export class ServerCore {
     this.dispatcher = new Dispatcher(this.table, this.propagator, {
       authRequired: () => this.authRequired(),
       loading: () => this.loading,
-      writeRefusal: () => this.persistence.writeRefusal() ?? this.aof.writeRefusal(),
+      // the master client's writes are never refused (Redis's obey_client)
+      writeRefusal: (ctx, _spec, isWrite) =>
+        this.replicaLink.isMasterClient(ctx) ? null : (this.persistence.writeRefusal() ?? this.aof.writeRefusal() ?? this.replication.writeRefusal(isWrite) ?? this.replicaLink.writeRefusal(isWrite)),
+      staleRefusal: (ctx, spec) => this.replicaLink.staleRefusal(ctx, spec),
       executed: (ctx, spec, argv, us) => this.executed(ctx, spec, argv, us),
       errorReplied: (message) => this.errorReplied(message),
       internalError: (err, argv) => this.log.error({ err, cmd: argv[0] }, 'internal error in command'),
     });
     this.dispatcher.readyKeys = this.blocking;
+    this.replication = new ReplicationMaster(replicationMasterHost(this));
+    this.replicaLink = new ReplicaLink(replicaLinkHost(this));
     const core = this;
     this.ops = {
       keyspace: this.keyspace,
@@ -136,6 +149,20 @@ export class ServerCore {
       blocking: this.blocking,
       persistence: this.persistence,
       aof: this.aofRewriter,
+      replica: {
+        replicaOf: (host, port, from) => core.replicaLink.replicaOf(host, port, from),
+        noOne: (from) => core.replicaLink.noOne(from),
+      },
+      replication: {
+        sync: (ctx, psync) => core.replication.sync(ctx, psync),
+        replconf: (ctx, args) => core.replication.replconf(ctx, args),
+        wait: (ctx, num, timeout) => core.replication.wait(ctx, num, timeout),
+        role: () => {
+          if (!core.replicaLink.isReplica) return core.replication.roleMaster();
+          const r = core.replicaLink.role();
+          return ['slave', r.host, r.port, r.state, r.offset];
+        },
+      },
       dumpCodec: {
         dump: (value) => createDumpPayload(value, rdbValueOptionsFrom(core.configService)),
         restore: (payload) => decodeDumpPayload(payload, rdbValueOptionsFrom(core.configService)),
@@ -167,6 +194,7 @@ export class ServerCore {
 
   private executed(ctx: CommandContext, spec: CommandSpec, argv: string[], us: number): void {
     this.stats.dirty += ctx.dirty;
+    this.replication.afterCommand(ctx.client);
     const client = ctx.client as Client;
     // as Redis's call(): admin commands are never shown to MONITOR
     if (this.clients.monitorCount > 0 && !spec.skipMonitor && !spec.isAdmin) this.clients.feedMonitors(client, argv);
@@ -232,5 +260,6 @@ export class ServerCore {
     this.aofRewriter.cron(this.clock.now());
     this.persistence.cron(this.clock.now());
     this.aof.cron(this.clock.now());
+    this.replication.cron(this.clock.now());
   }
 }

@@ -134,6 +134,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     closing = (async () => {
       loadAbort.abort(new Error('server closed while loading the dataset'));
       core.stopTimers();
+      core.replicaLink.close();
+      core.replication.close();
       const saving = core.persistence.close();
       for (const conn of [...core.clients.connections()]) conn.close();
       await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -153,9 +155,11 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   // as Redis: the dataset loads while the server listens, answering -LOADING meanwhile; a file that
   // cannot be loaded stops the start (DatasetLoadError) and is left as it is
   try {
-    await loadDatasetAtStartup(core, loadAbort.signal);
+    const loaded = await loadDatasetAtStartup(core, loadAbort.signal);
     // appendonly yes: appending starts once the dataset is loaded (the file is created when missing)
     openAofAfterLoad(core);
+    // `replicaof` in the config: a replica from the start, continuing from the file's repl-id/offset if it can
+    core.replicaLink.startFromConfig(loaded?.repl ?? null);
   } catch (e) {
     if (loadAbort.signal.aborted) return { port, core, close, closed };
     await close();
