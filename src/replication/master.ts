@@ -1,89 +1,29 @@
 /**
  * The master side of replication (Redis's replication.c, master half): the propagator listener that
- * encodes every write into the replication stream (SELECT when the stream's db changes), the online
- * replicas it is sent to, SYNC/PSYNC (+CONTINUE from the backlog, or +FULLRESYNC with a snapshot:
- * diskless `$EOF:<mark>` to the sockets, or a BGSAVE to disk then `$<len>`), REPLCONF, WAIT, ROLE,
- * the INFO replication section, heartbeats (PING into the stream, newlines while a replica waits),
- * replica timeouts and output limits, min-replicas-to-write and the backlog's lifetime.
+ * feeds every write to the replication stream, the online replicas it is sent to, SYNC/PSYNC
+ * (+CONTINUE from the backlog, or a full resync), REPLCONF, ROLE, the INFO replication section,
+ * heartbeats (PING into the stream, newlines while a replica waits), replica timeouts and output
+ * limits, and the backlog's lifetime. It hands off: the snapshot sent by a full resync to
+ * full-sync.ts, WAIT and min-replicas to wait.ts, the records' bytes to record-encoder.ts, and
+ * the queueing of the stream for the replicas to stream-fanout.ts.
  *
- * The replica side (F's ReplicaLink) feeds its master's stream verbatim through state.feed(); this
+ * The replica side (ReplicaLink) feeds its master's stream verbatim through state.feed(); this
  * side then only forwards bytes and never encodes (a replica's own propagator is not listened to).
  */
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { ClientState, CommandContext } from '../commands/context.js';
-import { BLOCKED } from '../commands/context.js';
-import type { Propagator } from '../exec/propagator.js';
-import type { Keyspace } from '../keyspace/keyspace.js';
-import { Crc64 } from '../persistence/crc64.js';
-import { BackgroundSave } from '../persistence/rdb-save.js';
-import { type RdbHeaderInfo, RdbSnapshotSink } from '../persistence/rdb-snapshot-sink.js';
-import type { RdbValueOptions } from '../persistence/rdb-values.js';
-import { Snapshot } from '../persistence/snapshot.js';
 import { Err, fail } from '../protocol/errors.js';
 import { Reply } from '../protocol/reply.js';
-import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import { newReplicaFacts, ReplicaConnection, type ReplicaFacts, type ReplicaTransport } from './replica-connection.js';
+import { FullSync, SOCKET_HIGH_WATER } from './full-sync.js';
+import type { MasterHost } from './master-host.js';
+import { RecordEncoder } from './record-encoder.js';
+import { newReplicaFacts, ReplicaConnection, type ReplicaFacts } from './replica-connection.js';
 import { ReplicationState } from './replication-state.js';
+import { StreamFanout } from './stream-fanout.js';
+import { parseLongLong, ReplicaAcks } from './wait.js';
 
-export interface OutputLimitSpec {
-  hard: number;
-  soft: number;
-  softSeconds: number;
-}
+export type { MasterHost, OutputLimitSpec, ReplicaSideView } from './master-host.js';
 
-/** The replica side as the master sees it (F's ReplicaLink satisfies it). */
-export interface ReplicaSideView {
-  /** REPLICAOF host port is in force. */
-  readonly isReplica: boolean;
-  /** master_link_status:up. */
-  readonly linkUp: boolean;
-  /** The master client's selected db (repl-stream-db of a chained replica's snapshot). */
-  streamDb?(): number;
-}
-
-/** What the master side needs from the server (server/server-core.ts implements it). */
-export interface MasterHost {
-  readonly config: { get(name: string): string; getNumber(name: string): number; getBool(name: string): boolean };
-  readonly keyspace: Keyspace;
-  readonly log: Logger;
-  readonly clock: Clock;
-  readonly propagator: Propagator;
-  readonly redisVersion: string;
-  /** The replica side (may be read lazily: it is created after the master side). */
-  replicaSide(): ReplicaSideView;
-  /** Hands a client's connection over to replication (raw output from now on); null when it is gone. */
-  takeOver(client: ClientState): ReplicaTransport | null;
-  /** Answers a client whose command returned BLOCKED (WAIT). */
-  unblock(client: ClientState, reply: Reply): void;
-  /** The client is still connected. */
-  connected(client: ClientState): boolean;
-  /** client-output-buffer-limit replica. */
-  replicaOutputLimit(): OutputLimitSpec | null;
-  rdbValueOptions(): RdbValueOptions;
-  usedMemory(): number;
-}
-
-/** A full sync in progress: one snapshot, the replicas it is for. */
-interface SyncJob {
-  readonly kind: 'socket' | 'disk';
-  readonly targets: Set<ReplicaConnection>;
-  cancel(): void;
-}
-
-interface Waiter {
-  readonly client: ClientState;
-  readonly offset: number;
-  readonly numreplicas: number;
-  readonly timer: NodeJS.Timeout | null;
-}
-
-/** Stream bytes are held for the replicas until this many are pending (then flushed at once). */
-const FLUSH_BYTES = 256 * 1024;
-/** A diskless transfer pauses the walk while a target socket holds more than this. */
-const SOCKET_HIGH_WATER = 4 * 1024 * 1024;
 const PING_ARGV = ['PING'];
 const GETACK_ARGV = ['REPLCONF', 'GETACK', '*'];
 
@@ -92,27 +32,14 @@ export class ReplicationMaster {
   private readonly replicas = new Map<number, ReplicaConnection>();
   /** REPLCONF facts of clients that have not (yet) sent SYNC/PSYNC. */
   private readonly facts = new WeakMap<ClientState, ReplicaFacts>();
-  /** The db the stream last selected (Redis's slaveseldb); -1 forces a SELECT. */
-  private seldb = -1;
-  /** Encoding scratch (one record). */
-  private enc = Buffer.allocUnsafe(16 * 1024);
-  /** Stream bytes not yet handed to the replicas (flushed once per turn of the event loop). */
-  private out = Buffer.allocUnsafe(64 * 1024);
-  private outLen = 0;
-  private flushScheduled = false;
-  private job: SyncJob | null = null;
-  private startTimer: NodeJS.Timeout | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private readonly waiters = new Set<Waiter>();
-  private getackScheduled = false;
-  /** Per-client offset after its last command that propagated (Redis's c->woff). */
-  private readonly woff = new WeakMap<ClientState, number>();
-  private offsetSeen = 0;
+  private readonly encoder = new RecordEncoder();
+  private readonly fanout: StreamFanout;
+  private readonly fullSync: FullSync;
+  private readonly acks: ReplicaAcks;
   /** When the last replica went away (ms), for repl-backlog-ttl; 0 while replicas exist. */
   private noReplicasSince: number;
   private lastSecond = 0;
   private cronLoops = 0;
-  private goodReplicas = 0;
   private readonly log: Logger;
   /** Stats: sync_full, sync_partial_ok, sync_partial_err. */
   readonly stats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0 };
@@ -123,8 +50,19 @@ export class ReplicationMaster {
     this.log = host.log;
     this.state = new ReplicationState(this.backlogSize());
     this.noReplicasSince = host.clock.now();
+    const replicas = (): Iterable<ReplicaConnection> => this.replicas.values();
+    this.fullSync = new FullSync({
+      host,
+      state: this.state,
+      replicas,
+      flush: () => this.flush(),
+      snapshotStreamDb: () => this.snapshotStreamDb(),
+      syncEnded: () => this.acks.refreshGoodReplicas(),
+    });
+    this.acks = new ReplicaAcks({ host, state: this.state, replicas, requestAcks: () => this.requestAcks() });
     this.removeListener = host.propagator.addListener((db, argv) => this.propagate(db, argv));
-    this.removeFeed = this.state.addFeedListener((buf, start, end) => this.onFeed(buf, start, end));
+    this.fanout = new StreamFanout(host, this.replicas, this.log);
+    this.removeFeed = this.state.addFeedListener((buf, start, end) => this.fanout.onFeed(buf, start, end));
   }
 
   // --- The stream ---
@@ -145,74 +83,35 @@ export class ReplicationMaster {
 
   private promoted(): void {
     this.wasReplica = false;
-    this.seldb = -1;
+    this.encoder.seldb = -1;
   }
 
   /** Encodes one record (SELECT first when the db changes) and feeds it to the stream. */
   private feedRecord(dbIndex: number, argv: readonly string[]): void {
-    let need = 64;
-    for (let i = 0; i < argv.length; i++) need += argv[i].length + 16;
-    if (need > this.enc.length) this.enc = Buffer.allocUnsafe(Math.max(need, this.enc.length * 2));
-    const b = this.enc;
-    let p = 0;
-    if (dbIndex !== this.seldb && dbIndex >= 0) {
-      const d = String(dbIndex);
-      p += b.write(`*2\r\n$6\r\nSELECT\r\n$${d.length}\r\n${d}\r\n`, p, 'latin1');
-      this.seldb = dbIndex;
-    }
-    b[p++] = 42; // '*'
-    p = writeDecimal(b, p, argv.length);
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i];
-      b[p++] = 36; // '$'
-      p = writeDecimal(b, p, a.length);
-      p += a.length < 32 ? writeShortLatin1(b, p, a) : b.latin1Write(a, p, a.length);
-      b[p++] = 13;
-      b[p++] = 10;
-    }
-    this.state.feedRange(b, 0, p);
-  }
-
-  /** Every chunk fed to the stream (ours or our master's): queued for the replicas. */
-  private onFeed(buf: Buffer, start: number, end: number): void {
-    if (this.replicas.size === 0) return;
-    const need = this.outLen + end - start;
-    if (need > this.out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
-      this.out.copy(grown, 0, 0, this.outLen);
-      this.out = grown;
-    }
-    buf.copy(this.out, this.outLen, start, end);
-    this.outLen = need;
-    if (this.outLen >= FLUSH_BYTES) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
-    }
+    const n = this.encoder.encode(dbIndex, argv);
+    this.state.feedRange(this.encoder.buf, 0, n);
   }
 
   /** Hands the queued stream bytes to every replica (sent, held during its snapshot, or dropped before it). */
   flush(): void {
-    if (this.outLen === 0) return;
-    const chunk = Buffer.from(this.out.subarray(0, this.outLen));
-    this.outLen = 0;
-    if (this.out.length > 1024 * 1024) this.out = Buffer.allocUnsafe(64 * 1024);
-    const limit = this.host.replicaOutputLimit();
-    const now = this.host.clock.now();
-    for (const r of this.replicas.values()) {
-      r.stream(chunk);
-      if (r.overLimit(limit, now)) this.closeOverLimit(r);
-    }
+    this.fanout.flush();
   }
 
-  private closeOverLimit(r: ReplicaConnection): void {
-    this.log.warn(
-      `Client id=${r.id} addr=${r.transport.addr} scheduled to be closed ASAP for overcoming of output buffer limits.`,
-    );
-    r.transport.close();
+  /** repl-stream-db of a full resync's snapshot; the next record of ours selects its db again. */
+  private snapshotStreamDb(): number {
+    const side = this.host.replicaSide();
+    if (side.isReplica) return side.streamDb?.() ?? 0;
+    const db = this.encoder.seldb < 0 ? 0 : this.encoder.seldb;
+    // the next command re-selects its db: the replica's client starts at repl-stream-db
+    this.encoder.seldb = -1;
+    return db;
+  }
+
+  /** REPLCONF GETACK * to the replicas, for WAIT. */
+  private requestAcks(): void {
+    if (this.replicas.size === 0) return;
+    this.feedRecord(this.encoder.seldb, GETACK_ARGV);
+    this.flush();
   }
 
   // --- SYNC / PSYNC ---
@@ -253,7 +152,7 @@ export class ReplicationMaster {
       this.state.backlog.create(this.state.offset);
       this.log.info(`Replication backlog created, my new replication IDs are '${this.state.replid}' and '${this.state.replid2}'`);
     }
-    this.scheduleFullSync();
+    this.fullSync.schedule();
     return Reply.none();
   }
 
@@ -268,10 +167,9 @@ export class ReplicationMaster {
     r.closed = true;
     this.replicas.delete(r.id);
     this.log.info(`Connection with replica ${r.ip}:${r.facts.listeningPort} lost.`);
-    const job = this.job;
-    if (job !== null && job.targets.delete(r) && job.targets.size === 0) job.cancel();
+    this.fullSync.replicaGone(r);
     if (this.replicas.size === 0) this.noReplicasSince = this.host.clock.now();
-    this.refreshGoodReplicas();
+    this.acks.refreshGoodReplicas();
   }
 
   /** masterTryPartialResynchronization. */
@@ -303,207 +201,8 @@ export class ReplicationMaster {
     r.phase = 'online';
     r.acked = true;
     this.log.info(`Partial resynchronization request from ${r.ip}:${r.facts.listeningPort} accepted. Sending ${n} bytes of backlog starting from offset ${offset}.`);
-    this.refreshGoodReplicas();
+    this.acks.refreshGoodReplicas();
     return true;
-  }
-
-  /** Replicas waiting for a snapshot that has not started. */
-  private waiting(): ReplicaConnection[] {
-    const out: ReplicaConnection[] = [];
-    for (const r of this.replicas.values()) if (r.phase === 'wait_bgsave' && !r.buffering) out.push(r);
-    return out;
-  }
-
-  /** Starts the next snapshot now (disk, delay 0) or after repl-diskless-sync-delay. */
-  private scheduleFullSync(): void {
-    if (this.job !== null || this.startTimer !== null) return;
-    const waiting = this.waiting();
-    if (waiting.length === 0) return;
-    const diskless = this.host.config.getBool('repl-diskless-sync') && waiting.every((r) => r.facts.capaEof);
-    const delay = diskless ? this.host.config.getNumber('repl-diskless-sync-delay') : 0;
-    const max = this.host.config.getNumber('repl-diskless-sync-max-replicas');
-    const ms = delay > 0 && !(max > 0 && waiting.length >= max) ? delay * 1000 : 0;
-    this.startTimer = setTimeout(() => {
-      this.startTimer = null;
-      this.startFullSync();
-    }, ms);
-    this.startTimer.unref?.();
-  }
-
-  /** startBgsaveForReplication: one snapshot for every replica waiting now. */
-  private startFullSync(): void {
-    if (this.job !== null) return;
-    const targets = this.waiting();
-    if (targets.length === 0) return;
-    // another snapshot (BGSAVE, AOF rewrite) holds the keyspace: try again shortly
-    if (this.host.keyspace.dbs.some((db) => db.observer !== null)) {
-      if (this.retryTimer === null) {
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = null;
-          this.scheduleFullSync();
-        }, 100);
-        this.retryTimer.unref?.();
-      }
-      return;
-    }
-    const diskless = this.host.config.getBool('repl-diskless-sync') && targets.every((r) => r.facts.capaEof);
-    // stream bytes before the snapshot's instant belong to the other replicas only
-    this.flush();
-    const side = this.host.replicaSide();
-    let streamDb: number;
-    if (side.isReplica) {
-      streamDb = side.streamDb?.() ?? 0;
-    } else {
-      streamDb = this.seldb < 0 ? 0 : this.seldb;
-      // the next command re-selects its db: the replica's client starts at repl-stream-db
-      this.seldb = -1;
-    }
-    const header: RdbHeaderInfo = {
-      redisVer: this.host.redisVersion,
-      ctime: Math.floor(this.host.clock.now() / 1000),
-      usedMem: this.host.usedMemory(),
-      repl: { streamDb, id: this.state.replid, offset: this.state.offset },
-      aofBase: false,
-    };
-    const fullresync = Buffer.from(`+FULLRESYNC ${this.state.replid} ${this.state.offset}\r\n`, 'latin1');
-    for (const r of targets) {
-      if (!r.oldSync) r.transport.write(fullresync);
-      r.buffering = true;
-    }
-    this.log.info(
-      `Starting BGSAVE for SYNC with target: ${diskless ? 'replicas sockets' : 'disk'}`,
-    );
-    try {
-      this.job = diskless ? this.socketSync(new Set(targets), header) : this.diskSync(new Set(targets), header);
-    } catch (e) {
-      this.log.warn(`BGSAVE for replication failed: ${(e as Error).message}`);
-      for (const r of targets) r.transport.close();
-    }
-  }
-
-  /** Diskless: `$EOF:<mark>\r\n<rdb><mark>` written to every target socket as the walk produces it. */
-  private socketSync(targets: Set<ReplicaConnection>, header: RdbHeaderInfo): SyncJob {
-    const mark = crypto.randomBytes(20).toString('hex');
-    const crc = this.host.config.getBool('rdbchecksum') ? new Crc64() : null;
-    const preamble = Buffer.from(`$EOF:${mark}\r\n`, 'latin1');
-    for (const r of targets) {
-      r.phase = 'send_bulk';
-      r.transport.write(preamble);
-    }
-    const waitDrain = (): Promise<void> =>
-      new Promise((resolve) => {
-        const check = (): void => {
-          let busy = false;
-          for (const r of targets) if (r.transport.pending() > SOCKET_HIGH_WATER) busy = true;
-          if (!busy) resolve();
-          else setTimeout(check, 2);
-        };
-        check();
-      });
-    const consumer = {
-      write: (chunk: Buffer): boolean => {
-        crc?.update(chunk);
-        let ok = true;
-        for (const r of targets) {
-          r.transport.write(chunk);
-          if (r.transport.pending() > SOCKET_HIGH_WATER) ok = false;
-        }
-        return ok;
-      },
-      drain: waitDrain,
-    };
-    // strings go uncompressed: LZF on the main thread would cost more than the bytes saved on a link
-    const values = { ...this.host.rdbValueOptions(), compress: false };
-    const sink = new RdbSnapshotSink(consumer, values, header);
-    const snapshot = Snapshot.start(this.host.keyspace, sink);
-    const job: SyncJob = {
-      kind: 'socket',
-      targets,
-      cancel: () => snapshot.cancel(),
-    };
-    snapshot.run({ maxMs: 2 }).then(
-      () => {
-        const tail = Buffer.concat([crc !== null ? crc.bytesLE() : Buffer.alloc(8), Buffer.from(mark, 'latin1')]);
-        this.flush();
-        for (const r of targets) {
-          r.transport.write(tail);
-          // online, but the held stream waits for the replica's first ACK (it has loaded the payload)
-          r.phase = 'online';
-          r.awaitAck = true;
-          // lag and repl-timeout count from here (Redis's repl_ack_time when put online)
-          r.ackTime = this.host.clock.now();
-          this.log.info(`Streamed RDB transfer with replica ${r.ip}:${r.facts.listeningPort} succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming`);
-        }
-        this.syncDone(job);
-      },
-      (e: unknown) => {
-        if (targets.size > 0) this.log.warn(`Diskless rdb transfer failed: ${(e as Error).message}`);
-        for (const r of targets) r.transport.close();
-        this.syncDone(job);
-      },
-    );
-    return job;
-  }
-
-  /** Disk-based: a BGSAVE to the dump file, newlines meanwhile, then `$<len>\r\n<file>`. */
-  private diskSync(targets: Set<ReplicaConnection>, header: RdbHeaderInfo): SyncJob {
-    const config = this.host.config;
-    const dir = config.get('dir');
-    const filename = config.get('dbfilename');
-    const save = new BackgroundSave(this.host.keyspace, {
-      dir,
-      filename,
-      checksum: config.getBool('rdbchecksum'),
-      values: this.host.rdbValueOptions(),
-      header,
-      slice: { maxMs: 2 },
-    });
-    let cancelled = false;
-    const job: SyncJob = {
-      kind: 'disk',
-      targets,
-      cancel: () => {
-        cancelled = true;
-        save.cancel();
-      },
-    };
-    save.done.then(
-      (res) => {
-        if (cancelled || targets.size === 0) return this.syncDone(job);
-        let data: Buffer;
-        try {
-          data = fs.readFileSync(path.resolve(dir, res.path));
-        } catch (e) {
-          this.log.warn(`SYNC failed. Can't open/stat DB after BGSAVE: ${(e as Error).message}`);
-          for (const r of targets) r.transport.close();
-          return this.syncDone(job);
-        }
-        this.log.info('Background saving terminated with success');
-        this.flush();
-        const head = Buffer.from(`$${data.length}\r\n`, 'latin1');
-        for (const r of targets) {
-          r.phase = 'send_bulk';
-          r.transport.write(head);
-          r.transport.write(data);
-          r.goOnline();
-          this.log.info(`Synchronization with replica ${r.ip}:${r.facts.listeningPort} succeeded`);
-        }
-        this.syncDone(job);
-      },
-      (e: unknown) => {
-        this.log.warn(`BGSAVE for replication failed: ${(e as Error).message}`);
-        for (const r of targets) r.transport.close();
-        this.syncDone(job);
-      },
-    );
-    return job;
-  }
-
-  private syncDone(job: SyncJob): void {
-    if (this.job === job) this.job = null;
-    this.refreshGoodReplicas();
-    // replicas that arrived meanwhile get the next snapshot
-    this.scheduleFullSync();
   }
 
   // --- REPLCONF ---
@@ -522,11 +221,9 @@ export class ReplicationMaster {
       const opt = args[i].toLowerCase();
       const val = args[i + 1];
       switch (opt) {
-        case 'listening-port': {
-          const port = parseIntArg(val);
-          facts.listeningPort = port;
+        case 'listening-port':
+          facts.listeningPort = parseLongLong(val);
           break;
-        }
         case 'ip-address':
           if (val.length >= 256) fail(Err.replconfIpTooLong(val.length));
           facts.ipAddress = val;
@@ -547,8 +244,8 @@ export class ReplicationMaster {
             r.goOnline();
             this.log.info(`Synchronization with replica ${r.ip}:${r.facts.listeningPort} succeeded`);
           }
-          this.refreshGoodReplicas();
-          this.checkWaiters();
+          this.acks.refreshGoodReplicas();
+          this.acks.checkWaiters();
           return Reply.none();
         }
         case 'getack':
@@ -564,81 +261,24 @@ export class ReplicationMaster {
     return Reply.ok();
   }
 
-  // --- WAIT ---
+  // --- WAIT, min-replicas (wait.ts) ---
 
   /** WAIT numreplicas timeout. */
   wait(ctx: CommandContext, numArg: string, timeoutArg: string): Reply {
-    if (this.host.replicaSide().isReplica) fail(Err.waitOnReplica);
-    const num = parseIntArg(numArg);
-    if (!/^-?\d+$/.test(timeoutArg) || !Number.isSafeInteger(Number(timeoutArg))) fail(Err.pauseTimeoutNotInteger);
-    const timeout = Number(timeoutArg);
-    if (timeout < 0) fail(Err.timeoutNegative);
-    const client = ctx.client;
-    const offset = this.woff.get(client) ?? 0;
-    const acked = this.countAcks(offset);
-    if (acked >= num || client.multi !== null || ctx.inExec) return Reply.int(acked);
-    const waiter: Waiter = {
-      client,
-      offset,
-      numreplicas: num,
-      timer:
-        timeout > 0
-          ? setTimeout(() => {
-              this.waiters.delete(waiter);
-              this.host.unblock(client, Reply.int(this.countAcks(offset)));
-            }, timeout)
-          : null,
-    };
-    this.waiters.add(waiter);
-    this.scheduleGetack();
-    return BLOCKED;
-  }
-
-  /** Replicas whose ACK reached offset. */
-  private countAcks(offset: number): number {
-    let n = 0;
-    for (const r of this.replicas.values()) if (r.phase === 'online' && r.ackOffset >= offset) n++;
-    return n;
-  }
-
-  private checkWaiters(): void {
-    for (const w of this.waiters) {
-      if (!this.host.connected(w.client)) {
-        if (w.timer !== null) clearTimeout(w.timer);
-        this.waiters.delete(w);
-        continue;
-      }
-      const n = this.countAcks(w.offset);
-      if (n >= w.numreplicas) {
-        if (w.timer !== null) clearTimeout(w.timer);
-        this.waiters.delete(w);
-        this.host.unblock(w.client, Reply.int(n));
-      }
-    }
-  }
-
-  /** One REPLCONF GETACK * per turn of the event loop while clients wait (Redis's get_ack_from_slaves). */
-  private scheduleGetack(): void {
-    if (this.getackScheduled) return;
-    this.getackScheduled = true;
-    setImmediate(() => {
-      this.getackScheduled = false;
-      if (this.waiters.size === 0 || this.replicas.size === 0 || this.host.replicaSide().isReplica) return;
-      this.feedRecord(this.seldb, GETACK_ARGV);
-      this.flush();
-    });
+    return this.acks.wait(ctx, numArg, timeoutArg);
   }
 
   /** After each command (server's executed hook): remembers the client's write offset (c->woff). */
   afterCommand(client: ClientState): void {
-    const off = this.state.offset;
-    if (off !== this.offsetSeen) {
-      this.offsetSeen = off;
-      this.woff.set(client, off);
-    }
+    this.acks.afterCommand(client);
   }
 
-  // --- ROLE, INFO, min-replicas ---
+  /** -NOREPLICAS for writes when fewer than min-replicas-to-write replicas have lag <= min-replicas-max-lag. */
+  writeRefusal(isWrite: boolean): string | null {
+    return this.acks.writeRefusal(isWrite);
+  }
+
+  // --- ROLE, INFO ---
 
   /**
    * rdbPopulateSaveInfo, master case: with a backlog, an RDB saved now carries our id, offset and
@@ -647,12 +287,13 @@ export class ReplicationMaster {
    */
   saveInfo(): { id: string; offset: number; streamDb: number } | null {
     if (this.host.replicaSide().isReplica || !this.state.backlog.active) return null;
-    return { id: this.state.replid, offset: this.state.offset, streamDb: this.seldb < 0 ? 0 : this.seldb };
+    const seldb = this.encoder.seldb;
+    return { id: this.state.replid, offset: this.state.offset, streamDb: seldb < 0 ? 0 : seldb };
   }
 
   /** A full resync's snapshot is being taken (BGSAVE and the save rules wait: one snapshot at a time). */
   get snapshotRunning(): boolean {
-    return this.job !== null;
+    return this.fullSync.running;
   }
 
   isReplicaClient(client: ClientState): boolean {
@@ -675,7 +316,7 @@ export class ReplicationMaster {
     const lines = [`connected_slaves:${this.replicas.size}`];
     const c = this.host.config;
     if (c.getNumber('min-replicas-to-write') > 0 && c.getNumber('min-replicas-max-lag') > 0) {
-      lines.push(`min_slaves_good_slaves:${this.goodReplicas}`);
+      lines.push(`min_slaves_good_slaves:${this.acks.goodReplicas}`);
     }
     let i = 0;
     for (const r of this.replicas.values()) {
@@ -696,25 +337,6 @@ export class ReplicationMaster {
       `repl_backlog_histlen:${b.histlen}`,
     );
     return lines;
-  }
-
-  /** -NOREPLICAS for writes when fewer than min-replicas-to-write replicas have lag <= min-replicas-max-lag. */
-  writeRefusal(isWrite: boolean): string | null {
-    if (!isWrite) return null;
-    const c = this.host.config;
-    const min = c.getNumber('min-replicas-to-write');
-    if (min <= 0 || c.getNumber('min-replicas-max-lag') <= 0 || this.host.replicaSide().isReplica) return null;
-    return this.goodReplicas < min ? Err.noReplicas : null;
-  }
-
-  /** refreshGoodSlavesCount. */
-  private refreshGoodReplicas(now = this.host.clock.now()): void {
-    const maxLag = this.host.config.getNumber('min-replicas-max-lag');
-    let n = 0;
-    for (const r of this.replicas.values()) {
-      if (r.phase === 'online' && Math.floor((now - r.ackTime) / 1000) <= maxLag) n++;
-    }
-    this.goodReplicas = n;
   }
 
   /** The stream's history changed (full resync from our master, promotion): our replicas must resync. */
@@ -749,35 +371,10 @@ export class ReplicationMaster {
     // PING into the stream every repl-ping-replica-period seconds, so replicas can time out their master
     const period = Math.max(1, c.getNumber('repl-ping-replica-period'));
     if (!isReplica && this.replicas.size > 0 && this.cronLoops % period === 0) {
-      this.feedRecord(this.seldb, PING_ARGV);
+      this.feedRecord(this.encoder.seldb, PING_ARGV);
     }
     this.flush();
-    // newlines to replicas waiting for their payload: they keep the link alive (not in the stream)
-    const nl = Buffer.from('\n');
-    const timeoutMs = c.getNumber('repl-timeout') * 1000;
-    const limit = this.host.replicaOutputLimit();
-    for (const r of [...this.replicas.values()]) {
-      if (r.phase === 'wait_bgsave' && (!r.buffering || this.job?.kind === 'disk')) r.transport.write(nl);
-      if (r.phase === 'online' && (r.acked || r.awaitAck) && now - r.ackTime > timeoutMs) {
-        this.log.warn(`Disconnecting timedout replica (streaming sync): ${r.ip}:${r.facts.listeningPort}`);
-        r.transport.close();
-        continue;
-      }
-      if (r.overLimit(limit, now)) {
-        this.closeOverLimit(r);
-        continue;
-      }
-      // a diskless transfer stuck on a replica that stopped reading (it would hold up the others)
-      if (r.phase === 'send_bulk' && this.job?.kind === 'socket' && r.transport.pending() > SOCKET_HIGH_WATER) {
-        if (r.stallSince === 0) r.stallSince = now;
-        else if (now - r.stallSince > timeoutMs) {
-          this.log.warn(`Disconnecting timedout replica (full sync): ${r.ip}:${r.facts.listeningPort}`);
-          r.transport.close();
-        }
-      } else {
-        r.stallSince = 0;
-      }
-    }
+    this.checkReplicas(now);
     // repl-backlog-ttl: a master without replicas frees the backlog (and starts a new history)
     const ttl = c.getNumber('repl-backlog-ttl');
     if (!isReplica && this.replicas.size === 0 && ttl > 0 && this.state.backlog.active && this.noReplicasSince > 0) {
@@ -787,50 +384,48 @@ export class ReplicationMaster {
         this.log.info(`Replication backlog freed after ${ttl} seconds without connected replicas.`);
       }
     }
-    this.refreshGoodReplicas(now);
-    if (this.waiters.size > 0) this.checkWaiters();
+    this.acks.refreshGoodReplicas(now);
+    if (this.acks.waiting) this.acks.checkWaiters();
+  }
+
+  /** The cron's per-replica work: keep-alive newlines, timeouts, output limits, stalled transfers. */
+  private checkReplicas(now: number): void {
+    // newlines to replicas waiting for their payload: they keep the link alive (not in the stream)
+    const nl = Buffer.from('\n');
+    const timeoutMs = this.host.config.getNumber('repl-timeout') * 1000;
+    const limit = this.host.replicaOutputLimit();
+    const syncKind = this.fullSync.kind;
+    for (const r of [...this.replicas.values()]) {
+      if (r.phase === 'wait_bgsave' && (!r.buffering || syncKind === 'disk')) r.transport.write(nl);
+      if (r.phase === 'online' && (r.acked || r.awaitAck) && now - r.ackTime > timeoutMs) {
+        this.log.warn(`Disconnecting timedout replica (streaming sync): ${r.ip}:${r.facts.listeningPort}`);
+        r.transport.close();
+        continue;
+      }
+      if (r.overLimit(limit, now)) {
+        this.fanout.closeOverLimit(r);
+        continue;
+      }
+      // a diskless transfer stuck on a replica that stopped reading (it would hold up the others)
+      if (r.phase === 'send_bulk' && syncKind === 'socket' && r.transport.pending() > SOCKET_HIGH_WATER) {
+        if (r.stallSince === 0) r.stallSince = now;
+        else if (now - r.stallSince > timeoutMs) {
+          this.log.warn(`Disconnecting timedout replica (full sync): ${r.ip}:${r.facts.listeningPort}`);
+          r.transport.close();
+        }
+      } else {
+        r.stallSince = 0;
+      }
+    }
   }
 
   /** Server shutdown: the replicas and any snapshot go. */
   close(): void {
-    this.job?.cancel();
-    if (this.startTimer !== null) clearTimeout(this.startTimer);
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.startTimer = null;
-    this.retryTimer = null;
-    for (const w of this.waiters) if (w.timer !== null) clearTimeout(w.timer);
-    this.waiters.clear();
+    this.fullSync.close();
+    this.acks.close();
     this.flush();
     for (const r of [...this.replicas.values()]) r.transport.close();
     this.removeListener();
     this.removeFeed();
   }
-}
-
-/** Writes n (>= 0) in decimal then CRLF at p; returns the position after. */
-function writeDecimal(b: Buffer, p: number, n: number): number {
-  if (n < 10) b[p++] = 48 + n;
-  else {
-    let digits = 1;
-    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-    for (let i = digits - 1, x = n; i >= 0; i--, x = Math.floor(x / 10)) b[p + i] = 48 + (x % 10);
-    p += digits;
-  }
-  b[p++] = 13;
-  b[p++] = 10;
-  return p;
-}
-
-/** A short latin1 string, byte by byte (cheaper than a native write call). */
-function writeShortLatin1(b: Buffer, p: number, s: string): number {
-  for (let i = 0; i < s.length; i++) b[p + i] = s.charCodeAt(i);
-  return s.length;
-}
-
-/** getLongLongFromObjectOrReply for REPLCONF/WAIT numbers. */
-function parseIntArg(s: string): number {
-  if (!/^-?\d+$/.test(s)) fail(Err.notInteger);
-  const n = Number(s);
-  if (!Number.isSafeInteger(n)) fail(Err.notInteger);
-  return n;
 }
