@@ -95,6 +95,28 @@ export class OutputBuffer {
     this.pos = p;
   }
 
+  /**
+   * A short one-line reply (`+OK\r\n`): the type byte, s with CR and LF turned into spaces
+   * (Redis keeps status and error lines on one line), CRLF. Returns false, writing nothing, when
+   * s is longer than SHORT chars: the caller then takes the general path.
+   */
+  line(type: number, s: string): boolean {
+    const n = s.length;
+    if (n > SHORT) return false;
+    this.reserve(n + 3);
+    const slab = this.slab;
+    let p = this.pos;
+    slab[p++] = type;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      slab[p++] = c === 13 || c === 10 ? 32 : c;
+    }
+    slab[p++] = 13;
+    slab[p++] = 10;
+    this.pos = p;
+    return true;
+  }
+
   /** UTF-8 text (log-like replies: INFO, CLIENT LIST are ASCII anyway). */
   utf8(s: string): void {
     const n = Buffer.byteLength(s);

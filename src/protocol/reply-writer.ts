@@ -55,9 +55,12 @@ export function writeReply(out: OutputBuffer, reply: Reply, proto: Protocol): vo
     out.bytes(reply);
     out.ascii('\r\n');
   } else if (reply instanceof SimpleReply) {
-    out.ascii('+');
-    out.latin1(sanitizeLine(reply.value));
-    out.ascii('\r\n');
+    // +OK and the like: one pass, CR/LF turned into spaces as sanitizeLine does
+    if (!out.line(43 /* + */, reply.value)) {
+      out.ascii('+');
+      out.latin1(sanitizeLine(reply.value));
+      out.ascii('\r\n');
+    }
   } else if (reply instanceof ErrorReply) {
     const msg = sanitizeLine(reply.message);
     out.ascii(msg.startsWith('-') ? '' : '-');

@@ -265,8 +265,30 @@ export class RequestReader {
    * after a protocol error or the query buffer limit the reader delivers nothing more.
    */
   feed(chunk: Buffer): FeedResult {
+    const n = chunk.length;
     let pos = 0;
-    let fedFrom = 0; // chunk bytes before this were given to the parser (or consumed inline)
+    if (this.closed) return OK;
+    if (this.state === State.Boundary && (this.parser as unknown as { buffer: Buffer | null }).buffer === null) {
+      // the common case: whole, plainly valid frames from the chunk's start, run without setting
+      // up the general path's closures (one chunk per request when clients do not pipeline)
+      while (pos < n && chunk[pos] === 42 /* '*' */) {
+        const next = this.frame(chunk, pos, n);
+        if (next === -1) return this.feedFrom(chunk, pos, pos);
+        pos = next;
+        if (this.closed) return OK;
+      }
+      if (pos === n) return OK;
+    }
+    return this.feedFrom(chunk, pos, -1);
+  }
+
+  /**
+   * feed() from chunk[start] (the bytes before it were run by the fast path, the state is where
+   * they left it). `tried` is where frame() already failed (-1: nowhere), so it is not retried.
+   */
+  private feedFrom(chunk: Buffer, start: number, tried: number): FeedResult {
+    let pos = start;
+    let fedFrom = start; // chunk bytes before this were given to the parser (or consumed inline)
     const n = chunk.length;
     const limits = this.limits;
     const feedParser = (end: number) => {
@@ -294,7 +316,7 @@ export class RequestReader {
             // the common case in one pass: a whole, plainly valid frame is cut and run at once
             if (fedFrom < pos) feedParser(pos);
             if (this.closed) break;
-            const next = (this.parser as unknown as { buffer: Buffer | null }).buffer === null ? this.frame(chunk, pos, n) : -1;
+            const next = pos !== tried && (this.parser as unknown as { buffer: Buffer | null }).buffer === null ? this.frame(chunk, pos, n) : -1;
             if (next !== -1) {
               pos = fedFrom = next;
               break;

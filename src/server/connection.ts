@@ -258,6 +258,11 @@ export class Connection {
     // a replica's limit is the replication master's (client-output-buffer-limit replica)
     if (this.replicaOut) return;
     const pending = this.socket.writableLength + this.out.pending;
+    if (pending === 0) {
+      // the usual case (the socket took everything): no limit can be reached, as the else branch below
+      this.softLimitSince = 0;
+      return;
+    }
     const limit = this.core.outputLimit(this.client);
     if (limit === null) return;
     const now = this.core.clock.now();
