@@ -199,3 +199,91 @@ export function table(header, rows) {
     })
     .join('\n');
 }
+
+/** A minimal RESP client: one persistent connection (INFO polling every few ms), replies parsed as they arrive. */
+export class Conn {
+  constructor(port) {
+    this.port = port;
+    this.buf = Buffer.alloc(0);
+    this.waiting = [];
+  }
+  open() {
+    return new Promise((resolve, reject) => {
+      this.sock = net.connect(this.port, '127.0.0.1', resolve);
+      this.sock.once('error', reject);
+      this.sock.on('data', (d) => {
+        this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+        this.drain();
+      });
+    });
+  }
+  /** Parses one reply at `at`: [value, next offset] or null when incomplete. Errors are Error objects. */
+  parse(at) {
+    const eol = this.buf.indexOf('\r\n', at);
+    if (eol === -1) return null;
+    const type = String.fromCharCode(this.buf[at]);
+    const line = this.buf.toString('latin1', at + 1, eol);
+    if (type === '+' || type === ':') return [line, eol + 2];
+    if (type === '-') return [new Error(line), eol + 2];
+    if (type === '$') {
+      const n = Number(line);
+      if (n < 0) return [null, eol + 2];
+      if (this.buf.length < eol + 2 + n + 2) return null;
+      return [this.buf.toString('latin1', eol + 2, eol + 2 + n), eol + 4 + n];
+    }
+    if (type === '*') {
+      const out = [];
+      let p = eol + 2;
+      for (let i = 0; i < Number(line); i++) {
+        const r = this.parse(p);
+        if (r === null) return null;
+        out.push(r[0]);
+        p = r[1];
+      }
+      return [out, p];
+    }
+    throw new Error(`unexpected reply type ${type}`);
+  }
+  drain() {
+    let at = 0;
+    while (this.waiting.length > 0) {
+      const r = this.parse(at);
+      if (r === null) break;
+      at = r[1];
+      this.waiting.shift()(r[0]);
+    }
+    this.buf = this.buf.subarray(at);
+  }
+  /** Sends a command; resolves to its reply (an Error object for an error reply). */
+  call(...argv) {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.sock.write(resp(argv));
+    });
+  }
+  /** Like call, but an error reply rejects. */
+  async ok(...argv) {
+    const r = await this.call(...argv);
+    if (r instanceof Error) throw new Error(`${argv.join(' ')}: ${r.message}`);
+    return r;
+  }
+  async info(section) {
+    const text = await this.call('INFO', section);
+    const fields = {};
+    for (const l of String(text).split('\r\n')) {
+      const i = l.indexOf(':');
+      if (i > 0) fields[l.slice(0, i)] = l.slice(i + 1);
+    }
+    return fields;
+  }
+  close() {
+    this.sock.destroy();
+  }
+}
+
+/** argv as one RESP array of bulk strings (latin1). */
+export function resp(argv) {
+  let s = `*${argv.length}\r\n`;
+  for (const a of argv) s += `$${Buffer.byteLength(String(a), 'latin1')}\r\n${a}\r\n`;
+  return Buffer.from(s, 'latin1');
+}

@@ -31,7 +31,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, freePort, parseArgs, redisBenchmark, rssBytes, shippedNodeArgs, startNodis, startRedis, stopChild, table } from './lib.mjs';
+import { Conn, freePort, parseArgs, redisBenchmark, resp, ROOT, rssBytes, shippedNodeArgs, startNodis, startRedis, stopChild, table } from './lib.mjs';
 
 const opts = parseArgs(process.argv.slice(2), {
   keys: 1000000,
@@ -46,88 +46,6 @@ if (opts.requests === 0) opts.requests = opts.quick ? 20000 : 100000;
 const taken = new Set();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const live = [];
-
-// --- A minimal RESP client (INFO polling every 5 ms needs a persistent connection) ---
-
-class Conn {
-  constructor(port) {
-    this.port = port;
-    this.buf = Buffer.alloc(0);
-    this.waiting = [];
-  }
-  open() {
-    return new Promise((resolve, reject) => {
-      this.sock = net.connect(this.port, '127.0.0.1', resolve);
-      this.sock.once('error', reject);
-      this.sock.on('data', (d) => {
-        this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
-        this.drain();
-      });
-    });
-  }
-  /** Parses one reply at `at`: [value, next offset] or null when incomplete. Errors are Error objects. */
-  parse(at) {
-    const eol = this.buf.indexOf('\r\n', at);
-    if (eol === -1) return null;
-    const type = String.fromCharCode(this.buf[at]);
-    const line = this.buf.toString('latin1', at + 1, eol);
-    if (type === '+' || type === ':') return [line, eol + 2];
-    if (type === '-') return [new Error(line), eol + 2];
-    if (type === '$') {
-      const n = Number(line);
-      if (n < 0) return [null, eol + 2];
-      if (this.buf.length < eol + 2 + n + 2) return null;
-      return [this.buf.toString('latin1', eol + 2, eol + 2 + n), eol + 4 + n];
-    }
-    if (type === '*') {
-      const out = [];
-      let p = eol + 2;
-      for (let i = 0; i < Number(line); i++) {
-        const r = this.parse(p);
-        if (r === null) return null;
-        out.push(r[0]);
-        p = r[1];
-      }
-      return [out, p];
-    }
-    throw new Error(`unexpected reply type ${type}`);
-  }
-  drain() {
-    let at = 0;
-    while (this.waiting.length > 0) {
-      const r = this.parse(at);
-      if (r === null) break;
-      at = r[1];
-      this.waiting.shift()(r[0]);
-    }
-    this.buf = this.buf.subarray(at);
-  }
-  /** Sends a command; resolves to its reply (an Error object for an error reply). */
-  call(...argv) {
-    return new Promise((resolve) => {
-      this.waiting.push(resolve);
-      this.sock.write(resp(argv));
-    });
-  }
-  async info(section) {
-    const text = await this.call('INFO', section);
-    const fields = {};
-    for (const l of String(text).split('\r\n')) {
-      const i = l.indexOf(':');
-      if (i > 0) fields[l.slice(0, i)] = l.slice(i + 1);
-    }
-    return fields;
-  }
-  close() {
-    this.sock.destroy();
-  }
-}
-
-function resp(argv) {
-  let s = `*${argv.length}\r\n`;
-  for (const a of argv) s += `$${Buffer.byteLength(String(a), 'latin1')}\r\n${a}\r\n`;
-  return Buffer.from(s, 'latin1');
-}
 
 // --- The dataset ---
 
