@@ -303,6 +303,21 @@ export interface CommandContext {
   inExec: boolean;
 }
 
+/** A client's context, on db 0 (connections, the AOF loader's client, a replica's link to its master). */
+export function newCommandContext(client: ClientState, server: ServerOps, replaying = false): CommandContext {
+  return {
+    db: server.keyspace.dbs[0],
+    client,
+    server,
+    argv: [],
+    spec: undefined as never,
+    dirty: 0,
+    propagateAs: null,
+    replaying,
+    inExec: false,
+  };
+}
+
 /** Selects another db for the rest of this client's session. */
 export function selectDb(ctx: CommandContext, index: number): void {
   ctx.client.dbIndex = index;

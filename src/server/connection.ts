@@ -5,7 +5,7 @@
  * the connection closed; other clients are unaffected.
  */
 import type net from 'node:net';
-import { BLOCKED, type CommandContext } from '../commands/context.js';
+import { BLOCKED, type CommandContext, newCommandContext } from '../commands/context.js';
 import { OutputBuffer } from '../protocol/output-buffer.js';
 import { ErrorReply, MultiReply, PushReply, type Reply } from '../protocol/reply.js';
 import { writeReply } from '../protocol/reply-writer.js';
@@ -53,17 +53,7 @@ export class Connection {
       !core.authRequired(),
       { push: (r) => this.push(r), closeAfterReply: () => this.closeAfterReply() },
     );
-    this.ctx = {
-      db: core.keyspace.dbs[0],
-      client: this.client,
-      server: core.ops,
-      argv: [],
-      spec: undefined as never,
-      dirty: 0,
-      propagateAs: null,
-      replaying: false,
-      inExec: false,
-    };
+    this.ctx = newCommandContext(this.client, core.ops);
     this.reader = new RequestReader(
       { command: (argv) => this.onCommand(argv) },
       core.readerLimits,

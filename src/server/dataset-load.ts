@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CommandContext } from '../commands/context.js';
+import { type CommandContext, newCommandContext } from '../commands/context.js';
 import { loadAofFile, type AofLoadResult } from '../persistence/aof-loader.js';
 import { loadRdbFile, type RdbLoadResult } from '../persistence/rdb-loader.js';
 import { rdbValueOptionsFrom } from '../persistence/rdb-values.js';
@@ -40,6 +40,14 @@ export class LoadingStatus {
   lastKeysExpired = 0;
   /** The replication id and offset of the last file loaded, for a later PSYNC. */
   lastResult: RdbLoadResult | null = null;
+
+  /** A load starts now (unix seconds), of totalBytes (0 while not known). */
+  begin(nowSec: number, totalBytes: number): void {
+    this.startTime = nowSec;
+    this.totalBytes = totalBytes;
+    this.loadedBytes = 0;
+    this.rdbUsedMem = 0;
+  }
 
   /** The loading_* fields Redis appends to INFO persistence while loading (genRedisInfoString). */
   loadingInfo(nowSec: number): string[] {
@@ -107,10 +115,7 @@ export async function loadDatasetFile(core: ServerCore, file: string, signal?: A
   }
   const log = core.log;
   const status = core.loadStatus;
-  status.startTime = Math.floor(core.clock.now() / 1000);
-  status.totalBytes = size;
-  status.loadedBytes = 0;
-  status.rdbUsedMem = 0;
+  status.begin(Math.floor(core.clock.now() / 1000), size);
   core.loading = true;
   let result: RdbLoadResult;
   try {
@@ -206,24 +211,11 @@ async function replayAofFile(core: ServerCore, file: string, signal?: AbortSigna
   }
   const log = core.log;
   const status = core.loadStatus;
-  status.startTime = Math.floor(core.clock.now() / 1000);
-  status.totalBytes = size;
-  status.loadedBytes = 0;
-  status.rdbUsedMem = 0;
+  status.begin(Math.floor(core.clock.now() / 1000), size);
   const now = core.clock.now();
   const client = new Client(0, '', '', -1, now, true, { push: () => {}, closeAfterReply: () => {} });
   client.name = 'aof-loader';
-  const ctx: CommandContext = {
-    db: core.keyspace.dbs[0],
-    client,
-    server: core.ops,
-    argv: [],
-    spec: undefined as never,
-    dirty: 0,
-    propagateAs: null,
-    replaying: true,
-    inExec: false,
-  };
+  const ctx = newCommandContext(client, core.ops, true);
   const dispatcher = core.dispatcher;
   const dirtyBefore = dispatcher.replayDirty;
   let errors = 0;

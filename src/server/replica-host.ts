@@ -5,7 +5,7 @@
  * its replicas must resync. The link owns the protocol; this file only wires the server.
  */
 import type net from 'node:net';
-import type { CommandContext } from '../commands/context.js';
+import { type CommandContext, newCommandContext } from '../commands/context.js';
 import { loadRdbFile, type RdbLoadResult } from '../persistence/rdb-loader.js';
 import { rdbValueOptionsFrom } from '../persistence/rdb-values.js';
 import type { ReplicaLinkHost } from '../replication/replica-link.js';
@@ -37,17 +37,7 @@ export function replicaLinkHost(core: ServerCore): ReplicaLinkHost {
         closeAfterReply: kill,
       });
       client.isMaster = true;
-      const ctx: CommandContext = {
-        db: core.keyspace.dbs[0],
-        client,
-        server: core.ops,
-        argv: [],
-        spec: undefined as never,
-        dirty: 0,
-        propagateAs: null,
-        replaying: false,
-        inExec: false,
-      };
+      const ctx = newCommandContext(client, core.ops);
       const link: LinkClient = { client, ctx, socket, linkType: 'master', close: kill, closeAfterReply: kill };
       core.clients.addLink(link);
       return {
@@ -57,10 +47,7 @@ export function replicaLinkHost(core: ServerCore): ReplicaLinkHost {
     },
     async loadRdb(file: string, signal: AbortSignal): Promise<RdbLoadResult> {
       const status = core.loadStatus;
-      status.startTime = Math.floor(core.clock.now() / 1000);
-      status.totalBytes = 0;
-      status.loadedBytes = 0;
-      status.rdbUsedMem = 0;
+      status.begin(Math.floor(core.clock.now() / 1000), 0);
       core.loading = true;
       let result: RdbLoadResult;
       try {
