@@ -287,3 +287,75 @@ export function resp(argv) {
   for (const a of argv) s += `$${Buffer.byteLength(String(a), 'latin1')}\r\n${a}\r\n`;
   return Buffer.from(s, 'latin1');
 }
+
+/**
+ * Pipelines the commands of `gen` (arrays) on a plain socket, at most `window` unanswered; every reply
+ * must be one line (an error reply rejects). Resolves to the number of commands when all are answered.
+ */
+export function pump(port, gen, window = 20000) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let sent = 0;
+    let answered = 0;
+    let done = false;
+    const fill = () => {
+      const chunks = [];
+      let bytes = 0;
+      while (!done && sent - answered < window && bytes < 1 << 20) {
+        const next = gen.next();
+        if (next.done) {
+          done = true;
+          break;
+        }
+        const b = resp(next.value);
+        chunks.push(b);
+        bytes += b.length;
+        sent++;
+      }
+      if (chunks.length > 0) sock.write(Buffer.concat(chunks));
+      if (done && answered === sent) finish();
+    };
+    const finish = () => {
+      sock.destroy();
+      resolve(sent);
+    };
+    sock.on('connect', fill);
+    sock.on('error', reject);
+    sock.on('data', (d) => {
+      if (d[0] === 45 /* - */) return reject(new Error(d.toString('latin1', 0, 200)));
+      for (let p = d.indexOf(10); p !== -1; p = d.indexOf(10, p + 1)) answered++;
+      if (done) {
+        if (answered === sent) finish();
+      } else if (sent - answered < window / 2) fill();
+    });
+  });
+}
+
+/**
+ * Waits until PING answers +PONG, retrying refused connections and -LOADING; `dead()` true (the process
+ * exited) fails at once.
+ */
+export async function untilPong(port, dead = () => false, deadlineMs = 300000) {
+  const end = performance.now() + deadlineMs;
+  while (performance.now() < end) {
+    if (dead()) throw new Error('exited before answering PING');
+    const c = new Conn(port);
+    try {
+      await c.open();
+      for (;;) {
+        const r = await c.call('PING');
+        if (r === 'PONG') return;
+        if (!(r instanceof Error) || !/LOADING/.test(r.message)) throw new Error(`PING: ${r}`);
+        await sleep(2);
+      }
+    } catch (e) {
+      if (e.code !== 'ECONNREFUSED') throw e;
+      await sleep(2);
+    } finally {
+      c.close();
+    }
+  }
+  throw new Error('server did not answer PING');
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

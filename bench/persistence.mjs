@@ -28,10 +28,9 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Conn, freePort, parseArgs, redisBenchmark, resp, ROOT, rssBytes, shippedNodeArgs, startNodis, startRedis, stopChild, table } from './lib.mjs';
+import { Conn, freePort, parseArgs, pump, redisBenchmark, resp, ROOT, rssBytes, shippedNodeArgs, startNodis, startRedis, stopChild, table, untilPong } from './lib.mjs';
 
 const opts = parseArgs(process.argv.slice(2), {
   keys: 1000000,
@@ -89,49 +88,6 @@ function* buildCommands(i, rand) {
     }
     yield argv;
   }
-}
-
-/**
- * Pipelines the commands of `gen` (arrays) on a plain socket, at most `window` unanswered; every reply
- * must be one line. Resolves to the number of commands when all are answered.
- */
-function pump(port, gen, window = 20000) {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    let sent = 0;
-    let answered = 0;
-    let done = false;
-    const fill = () => {
-      const parts = [];
-      let bytes = 0;
-      while (!done && sent - answered < window && bytes < 1 << 20) {
-        const next = gen.next();
-        if (next.done) {
-          done = true;
-          break;
-        }
-        const b = resp(next.value);
-        parts.push(b);
-        bytes += b.length;
-        sent++;
-      }
-      if (parts.length > 0) sock.write(Buffer.concat(parts));
-      if (done && answered === sent) finish();
-    };
-    const finish = () => {
-      sock.destroy();
-      resolve(sent);
-    };
-    sock.on('connect', fill);
-    sock.on('error', reject);
-    sock.on('data', (d) => {
-      if (d[0] === 45 /* - */) return reject(new Error(d.toString('latin1', 0, 200)));
-      for (let p = d.indexOf(10); p !== -1; p = d.indexOf(10, p + 1)) answered++;
-      if (done) {
-        if (answered === sent) finish();
-      } else if (sent - answered < window / 2) fill();
-    });
-  });
 }
 
 function* dataset(keys) {
@@ -247,29 +203,6 @@ async function memoryOverhead(srv) {
     lastCowPages: Number(f.rdb_last_cow_pages ?? NaN),
     lastCowPeakInfo: Number(f.rdb_last_cow_peak ?? NaN),
   };
-}
-
-/** Waits until PING answers +PONG (retrying refused connections and -LOADING). */
-async function untilPong(port, deadlineMs = 300000) {
-  const end = performance.now() + deadlineMs;
-  while (performance.now() < end) {
-    const c = new Conn(port);
-    try {
-      await c.open();
-      for (;;) {
-        const r = await c.call('PING');
-        if (r === 'PONG') return;
-        if (!(r instanceof Error) || !/LOADING/.test(r.message)) throw new Error(`PING: ${r}`);
-        await sleep(2);
-      }
-    } catch (e) {
-      if (e.code !== 'ECONNREFUSED') throw e;
-      await sleep(2);
-    } finally {
-      c.close();
-    }
-  }
-  throw new Error('server did not answer PING');
 }
 
 function spawnServer(name, port, dir) {

@@ -31,7 +31,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Conn, cpuSeconds, freePort, median, parseArgs, redisBenchmark, resp, ROOT, shippedNodeArgs, stopChild, table } from './lib.mjs';
+import { Conn, cpuSeconds, freePort, median, parseArgs, redisBenchmark, resp, ROOT, shippedNodeArgs, stopChild, table, untilPong } from './lib.mjs';
 
 const opts = parseArgs(process.argv.slice(2), {
   rounds: 3,
@@ -75,7 +75,7 @@ async function launch(name, args = []) {
   let exited = false;
   child.once('exit', () => (exited = true));
   try {
-    await untilPong(port, () => exited);
+    await untilPong(port, () => exited, 60000);
   } catch (e) {
     await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
@@ -96,30 +96,6 @@ async function launch(name, args = []) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** Waits until PING answers +PONG (retrying refused connections and -LOADING). */
-async function untilPong(port, dead, deadlineMs = 60000) {
-  const end = performance.now() + deadlineMs;
-  while (performance.now() < end) {
-    if (dead()) throw new Error('exited before answering PING');
-    const c = new Conn(port);
-    try {
-      await c.open();
-      for (;;) {
-        const r = await c.call('PING');
-        if (r === 'PONG') return;
-        if (!(r instanceof Error) || !/LOADING/.test(r.message)) throw new Error(`PING: ${r}`);
-        await sleep(2);
-      }
-    } catch (e) {
-      if (e.code !== 'ECONNREFUSED') throw e;
-      await sleep(2);
-    } finally {
-      c.close();
-    }
-  }
-  throw new Error('did not answer PING');
 }
 
 /** Polls INFO replication every `everyMs` until every replica's link is up at the master's offset. */
