@@ -101,21 +101,26 @@ export async function loadDatasetAtStartup(core: ServerCore, signal?: AbortSigna
   }
 }
 
-/**
- * Loads `file` into core's keyspace with core.loading set (-LOADING, INFO loading_*), then logs as Redis
- * does and records rdb_last_load_keys_*. The startup load and DEBUG RELOAD. Rejects with DatasetLoadError
- * (the keyspace may then hold part of the file), or with the signal's reason when aborted.
- */
-export async function loadDatasetFile(core: ServerCore, file: string, signal?: AbortSignal): Promise<RdbLoadResult> {
+/** Starts INFO's loading figures for `file` (its size); a file that cannot be read is a DatasetLoadError. */
+function beginLoad(core: ServerCore, file: string): LoadingStatus {
   let size: number;
   try {
     size = fs.statSync(file).size;
   } catch (e) {
     throw new DatasetLoadError(file, e);
   }
+  core.loadStatus.begin(Math.floor(core.clock.now() / 1000), size);
+  return core.loadStatus;
+}
+
+/**
+ * Loads `file` into core's keyspace with core.loading set (-LOADING, INFO loading_*), then logs as Redis
+ * does and records rdb_last_load_keys_*. The startup load and DEBUG RELOAD. Rejects with DatasetLoadError
+ * (the keyspace may then hold part of the file), or with the signal's reason when aborted.
+ */
+export async function loadDatasetFile(core: ServerCore, file: string, signal?: AbortSignal): Promise<RdbLoadResult> {
   const log = core.log;
-  const status = core.loadStatus;
-  status.begin(Math.floor(core.clock.now() / 1000), size);
+  const status = beginLoad(core, file);
   core.loading = true;
   let result: RdbLoadResult;
   try {
@@ -203,15 +208,8 @@ function refuseMultiPartAof(core: ServerCore, file: string): void {
  * replies are ignored, as Redis ignores them (one warning counts them).
  */
 async function replayAofFile(core: ServerCore, file: string, signal?: AbortSignal): Promise<AofLoadResult> {
-  let size: number;
-  try {
-    size = fs.statSync(file).size;
-  } catch (e) {
-    throw new DatasetLoadError(file, e);
-  }
   const log = core.log;
-  const status = core.loadStatus;
-  status.begin(Math.floor(core.clock.now() / 1000), size);
+  const status = beginLoad(core, file);
   const now = core.clock.now();
   const client = new Client(0, '', '', -1, now, true, { push: () => {}, closeAfterReply: () => {} });
   client.name = 'aof-loader';
