@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from './oracle.js';
+import { freePort, whenReady } from './oracle.js';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const NODIS_MAIN = process.env.NODIS_TEST_MAIN ?? path.join(ROOT, 'dist/main.js');
@@ -69,25 +69,7 @@ export async function startNodisChild(dir: string, directives: string[] = [], re
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   started.add(proc);
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`nodis not ready:\n${out}`)), readyMs);
-    const onData = (): void => {
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`nodis exited (${code}):\n${out}`));
-    });
-  });
-  proc.removeAllListeners('exit');
+  const out = await whenReady(proc, 'nodis', readyMs);
   const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   await client.connect();
   // the listener is up before the dataset is loaded: wait until commands stop getting -LOADING
@@ -106,7 +88,7 @@ export async function startNodisChild(dir: string, directives: string[] = [], re
     proc,
     port,
     client,
-    output: () => out,
+    output: out,
     async kill9() {
       client.disconnect();
       if (exited()) return;

@@ -40,6 +40,41 @@ export interface RedisOracle {
   close(): Promise<void>;
 }
 
+/**
+ * Resolves once a server process (redis-server, or nodis, which prints the same line) logs "Ready to accept
+ * connections" on stdout or stderr; rejects when it exits first or after `ms`. Resolves to a getter of
+ * everything it printed (kept up to date).
+ */
+export function whenReady(proc: ChildProcess, name: string, ms = 10000): Promise<() => string> {
+  let out = '';
+  const collect = (c: Buffer | string): void => {
+    out += c.toString();
+  };
+  proc.stdout?.on('data', collect);
+  proc.stderr?.on('data', collect);
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null): void => {
+      clearTimeout(t);
+      reject(new Error(`${name} exited (${code}):\n${out}`));
+    };
+    const t = setTimeout(() => {
+      proc.off('exit', onExit);
+      reject(new Error(`${name} not ready:\n${out}`));
+    }, ms);
+    const onData = (): void => {
+      if (!out.includes('Ready to accept connections')) return;
+      clearTimeout(t);
+      proc.off('exit', onExit);
+      proc.stdout?.off('data', onData);
+      proc.stderr?.off('data', onData);
+      resolve(() => out);
+    };
+    proc.stdout?.on('data', onData);
+    proc.stderr?.on('data', onData);
+    proc.once('exit', onExit);
+  });
+}
+
 /** Starts redis-server with persistence off (plus extra args), waits until it answers. */
 export async function startRedis(extraArgs: string[] = []): Promise<RedisOracle> {
   const port = await freePort();
@@ -49,18 +84,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisOracle>
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--enable-debug-command', 'yes', ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10000);
-    proc.stdout!.on('data', (c) => {
-      out += c;
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`redis-server exited ${code}: ${out}`)));
-  });
+  await whenReady(proc, 'redis-server');
   return {
     port,
     dir,

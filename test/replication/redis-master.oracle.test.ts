@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerHandle } from '../../src/index.js';
 import { diffKeyDigests, digest, fixedWrites, keyDigests, knownCommands, randomWrites, removeDir, startOnDir } from '../helpers/aof-workload.js';
-import { freePort, hasRedis, startRedis } from '../helpers/oracle.js';
+import { freePort, hasRedis, startRedis, whenReady } from '../helpers/oracle.js';
 import { RespConn } from '../helpers/resp-session.js';
 
 const SEED = process.env.NODIS_SEED ? Number(process.env.NODIS_SEED) : Date.now() % 100000;
@@ -79,18 +79,7 @@ async function spawnRedis(port: number, dir: string): Promise<{ port: number; st
     ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '3600 1', '--appendonly', 'no', '--enable-debug-command', 'yes', '--repl-diskless-sync-delay', '0'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10000);
-    proc.stdout!.on('data', (c) => {
-      out += c;
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`redis-server exited ${code}: ${out}`)));
-  });
+  await whenReady(proc, 'redis-server');
   const exited = new Promise((r) => proc.once('exit', r));
   return {
     port,

@@ -16,7 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerHandle } from '../../src/index.js';
 import { DatasetLoadError } from '../../src/server/dataset-load.js';
 import { digest, fixedWrites, knownCommands, randomWrites, startOnDir } from '../helpers/aof-workload.js';
-import { freePort, hasRedis, startRedis } from '../helpers/oracle.js';
+import { freePort, hasRedis, startRedis, whenReady } from '../helpers/oracle.js';
 import { RespConn } from '../helpers/resp-session.js';
 
 const root = path.resolve(__dirname, '../..');
@@ -437,17 +437,7 @@ describe.skipIf(!hasRedis)('AOFs written by real Redis 7.0', () => {
     });
     let redis: unknown;
     try {
-      await new Promise<void>((resolve, reject) => {
-        let out = '';
-        const t = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10000);
-        proc.stdout!.on('data', (d) => {
-          out += d;
-          if (out.includes('Ready to accept connections')) {
-            clearTimeout(t);
-            resolve();
-          }
-        });
-      });
+      await whenReady(proc, 'redis-server');
       redis = await read(port);
     } finally {
       proc.kill('SIGKILL');

@@ -5,85 +5,28 @@
  * if the save happened to finish first, a complete file), and a restarted nodis must load it despite the
  * temp file the killed save left behind, with the digest of the state that file holds.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/oracle.js';
+import { hasDist, killAllChildren, type NodisChild, startNodisChild } from '../helpers/nodis-child.js';
 import { rng as seeded } from '../helpers/rng.js';
 
-const root = path.resolve(__dirname, '../..');
-const MAIN = path.join(root, 'dist/main.js');
-const hasDist = fs.existsSync(MAIN);
 if (!hasDist) console.warn('dist/main.js missing: rdb-crash tests skip (npm test builds dist/ first)');
 
 const BIG_KEYS = 100_000;
 const ROUNDS = 3;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nodis-crash-'));
-const children: ChildProcess[] = [];
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killAllChildren();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  client: Redis;
-}
-
-/** Starts dist/main.js on `dir`; resolves once it answers PING (the startup load is done). */
-async function startNodis(): Promise<Child> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [MAIN, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--enable-debug-command', 'yes', '--enable-protected-configs', 'yes'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`nodis not ready:\n${out}`)), 10000);
-    const onData = (): void => {
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(t);
-        resolve();
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`nodis exited (${code}):\n${out}`));
-    });
-  });
-  proc.removeAllListeners('exit');
-  const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  await client.connect();
-  // the listener is up before the dataset is loaded: wait until commands stop getting -LOADING
-  for (;;) {
-    try {
-      await client.ping();
-      break;
-    } catch (e) {
-      if (!/LOADING/.test(String(e))) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  return { proc, port, client };
-}
-
-async function kill9(c: Child): Promise<void> {
-  c.client.disconnect();
-  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
-  const exited = new Promise((r) => c.proc.once('exit', r));
-  c.proc.kill('SIGKILL');
-  await exited;
+/** dist/main.js on `dir` (test/helpers/nodis-child.ts); resolves once it answers PING (the startup load is done). */
+function startNodis(): Promise<NodisChild> {
+  return startNodisChild(dir, ['--enable-debug-command', 'yes', '--enable-protected-configs', 'yes']);
 }
 
 /** One command in RESP. */
@@ -170,7 +113,7 @@ describe.skipIf(!hasDist)('kill -9 during BGSAVE', () => {
       expect(await cur.client.bgsave()).toBe('Background saving started');
       while (performance.now() - t0 < delay) await new Promise((r) => setTimeout(r, 2));
       const inProgress = infoField(await cur.client.info('persistence'), 'rdb_bgsave_in_progress') === '1';
-      await kill9(cur);
+      await cur.kill9();
 
       // the file is the good dump byte for byte, or (when the save finished before the kill landed) the
       // complete new one
@@ -194,6 +137,6 @@ describe.skipIf(!hasDist)('kill -9 during BGSAVE', () => {
     }
     // the delays are drawn within the calibrated save time: most kills land while the save runs
     expect(killedDuring, `seed ${seed}`).toBeGreaterThanOrEqual(1);
-    await kill9(cur);
+    await cur.kill9();
   });
 });

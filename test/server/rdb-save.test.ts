@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Err } from '../../src/protocol/errors.js';
-import { freePort, hasRedis, startRedis } from '../helpers/oracle.js';
+import { freePort, hasRedis, startRedis, whenReady } from '../helpers/oracle.js';
 import { startTestServer, type TestServer } from '../helpers/start-server.js';
 
 const infoField = (info: string, name: string): string | undefined => new RegExp(`^${name}:(.*)\\r?$`, 'm').exec(info)?.[1];
@@ -347,20 +347,8 @@ async function startCli(dir: string, args: string[]): Promise<{ port: number; pr
   const proc = spawn(process.execPath, [mainJs, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  proc.stdout!.on('data', (c) => (out += c));
-  proc.stderr!.on('data', (c) => (out += c));
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`nodis did not start: ${out}`)), 10000);
-    proc.stdout!.on('data', () => {
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`nodis exited ${code}: ${out}`)));
-  });
-  return { port, proc, out: () => out };
+  const out = await whenReady(proc, 'nodis');
+  return { port, proc, out };
 }
 
 describe.skipIf(!fs.existsSync(mainJs))('SIGTERM (the CLI)', () => {
